@@ -1,0 +1,78 @@
+"""Identifiers: partitions, ARNs, versions, data endpoints, request ids.
+
+>>> stream_arn("us-east-1", "123456789012", "cam-1", 1767225600000)
+'arn:aws:kinesisvideo:us-east-1:123456789012:stream/cam-1/1767225600000'
+>>> partition("cn-north-1"), partition("us-gov-west-1"), partition("eu-west-1")
+('aws-cn', 'aws-us-gov', 'aws')
+>>> parse_stream_arn("arn:aws:kinesisvideo:us-east-1:123456789012:stream/cam-1/1767225600000")
+('aws', 'us-east-1', '123456789012', 'stream', 'cam-1', 1767225600000)
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+__all__ = [
+    "data_endpoint",
+    "default_kms_key",
+    "new_version",
+    "parse_stream_arn",
+    "partition",
+    "request_id",
+    "stream_arn",
+]
+
+_ARN = re.compile(
+    r"arn:([a-z\d-]+):kinesisvideo:([a-z0-9-]+):([0-9]+):([a-z]+)/([a-zA-Z0-9_.-]+)/([0-9]+)",
+    re.ASCII,
+)
+
+
+def partition(region: str) -> str:
+    """The AWS partition a region belongs to."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def dns_suffix(region: str) -> str:
+    """The DNS suffix of a region's endpoints."""
+    return "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+
+
+def stream_arn(region: str, account_id: str, name: str, created_ms: int) -> str:
+    """A stream's ARN: the creation time in epoch milliseconds tells incarnations apart."""
+    return f"arn:{partition(region)}:kinesisvideo:{region}:{account_id}:stream/{name}/{created_ms}"
+
+
+def parse_stream_arn(arn: str) -> tuple[str, str, str, str, str, int] | None:
+    """``(partition, region, account, resource type, name, created ms)``, or None."""
+    m = _ARN.fullmatch(arn)
+    if m is None:
+        return None
+    part, region, account, kind, name, ms = m.groups()
+    return part, region, account, kind, name, int(ms)
+
+
+def default_kms_key(region: str, account_id: str) -> str:
+    """The AWS-managed key reported when CreateStream names none."""
+    return f"arn:{partition(region)}:kms:{region}:{account_id}:alias/aws/kinesisvideo"
+
+
+def new_version(rng: random.Random) -> str:
+    """A fresh stream version: ten lower-case alphanumerics from the seeded source."""
+    return f"{rng.getrandbits(40):010x}"
+
+
+def data_endpoint(region: str, prefix: str, rng: random.Random) -> str:
+    """A data-plane endpoint URL such as ``https://s-1a2b3c4d.kinesisvideo.us-west-2.amazonaws.com``."""
+    return f"https://{prefix}-{rng.getrandbits(32):08x}.kinesisvideo.{region}.{dns_suffix(region)}"
+
+
+def request_id(counter: int) -> str:
+    """A request id in UUID form, derived from the simulator's call counter."""
+    digits = f"{counter:032x}"
+    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
