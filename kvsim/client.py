@@ -13,7 +13,6 @@ from collections.abc import Iterator, Mapping
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from .config import OPERATIONS
 from .errors import ERROR_CLASSES, ClientError, ParamValidationError
 
 if TYPE_CHECKING:
@@ -24,7 +23,6 @@ __all__ = ["KinesisVideoClient", "Paginator"]
 SERVICE_NAME = "kinesisvideo"
 _ACCOUNT_ID = re.compile(r"[0-9]{12}").fullmatch
 _REGION_NAME = re.compile(r"[a-z]{2}(-[a-z0-9]+)+-[0-9]+").fullmatch
-_SNAKE = re.compile(r"(?<!^)(?=[A-Z][a-z])")
 
 
 def check_account_region(account_id: object, region_name: object) -> None:
@@ -33,14 +31,6 @@ def check_account_region(account_id: object, region_name: object) -> None:
         raise ValueError(f"account_id must be 12 digits, got {account_id!r}")
     if not isinstance(region_name, str) or not _REGION_NAME(region_name):
         raise ValueError(f"region_name must look like 'us-east-1', got {region_name!r}")
-
-
-def _snake(operation: str) -> str:
-    return _SNAKE.sub("_", operation).lower()
-
-
-#: boto3 method name → API operation name, e.g. ``"create_stream"`` → ``"CreateStream"``.
-METHODS: dict[str, str] = {_snake(op): op for op in OPERATIONS}
 
 
 class Paginator:
@@ -72,7 +62,8 @@ class Paginator:
     def _pages(self, kwargs: dict[str, Any], max_items: int | None) -> Iterator[dict[str, Any]]:
         seen = 0
         while True:
-            page = self._client._call(self._operation, kwargs)
+            # A copy: the trace keeps the response the simulator returned.
+            page = dict(self._client._call(self._operation, kwargs))
             items = page["StreamInfoList"]
             if max_items is not None and seen + len(items) >= max_items:
                 page["StreamInfoList"] = items[: max_items - seen]
@@ -103,9 +94,16 @@ class KinesisVideoClient:
     ResourceInUseException 400
     """
 
-    def __init__(self, simulator: Simulator, region_name: str, account_id: str) -> None:
+    def __init__(
+        self,
+        simulator: Simulator,
+        region_name: str,
+        account_id: str,
+        allowed: frozenset[str] | None = None,
+    ) -> None:
         check_account_region(account_id, region_name)
         self._sim = simulator
+        self._allowed = allowed
         self._region = simulator._world.region(account_id, region_name)
         self.account_id = account_id
         #: Like boto3's ``client.meta``: ``region_name`` and ``service_name``.
@@ -120,7 +118,7 @@ class KinesisVideoClient:
         )
 
     def _call(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
-        return self._sim._call(self._region, operation, params)
+        return self._sim._call(self._region, operation, params, self._allowed)
 
     def can_paginate(self, operation_name: str) -> bool:
         """Whether ``get_paginator`` supports the method (only ``list_streams`` here)."""

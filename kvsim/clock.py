@@ -77,6 +77,14 @@ class Scheduler(Generic[T]):
         heapq.heappush(self._heap, (due, self._seq, item))
         return self._seq
 
+    def push_at(self, due: int, seq: int, item: T) -> None:
+        """Re-insert an entry with a known sequence number (restoring a snapshot)."""
+        heapq.heappush(self._heap, (due, seq, item))
+
+    def set_last_seq(self, seq: int) -> None:
+        """Continue numbering after ``seq`` (restoring a snapshot)."""
+        self._seq = seq
+
     def peek_due(self) -> int | None:
         """Due time of the earliest entry, or None when empty. O(1)."""
         return self._heap[0][0] if self._heap else None

@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import MappingProxyType
 
-__all__ = ["DEFAULT_RATES", "DEFAULT_START", "OPERATIONS", "Limits", "Rate", "Timings"]
+__all__ = [
+    "DEFAULT_RATES",
+    "DEFAULT_START",
+    "METHOD_NAMES",
+    "OPERATIONS",
+    "Limits",
+    "Rate",
+    "Timings",
+]
 
 #: Where the virtual clock starts unless ``Simulator(start=...)`` says otherwise.
 DEFAULT_START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -38,6 +46,14 @@ OPERATIONS: tuple[str, ...] = (
     "ListTagsForResource",
     "DescribeStreamStorageConfiguration",
     "UpdateStreamStorageConfiguration",
+)
+
+#: boto3 method name → API name, e.g. ``"create_stream"`` → ``"CreateStream"``.
+METHOD_NAMES: Mapping[str, str] = MappingProxyType(
+    {
+        "".join("_" + c.lower() if c.isupper() else c for c in op).lstrip("_"): op
+        for op in OPERATIONS
+    }
 )
 
 #: ``(per account per region TPS, per stream TPS)``; ``None`` means no limit.

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from .client import SERVICE_NAME, KinesisVideoClient
+from . import snapshot as _snapshot
+from .client import SERVICE_NAME, KinesisVideoClient, check_account_region
 from .clock import from_ms, seconds_to_ms, to_ms
 from .config import DEFAULT_START, Limits, Timings
-from .errors import ClientError
+from .errors import ClientError, ParamValidationError
+from .faults import Faults
 from .ids import request_id
+from .permissions import denial, expand_actions
 from .shapes import INPUTS
 from .state import Region
+from .trace import Trace
 from .wire import HANDLERS
 from .world import ScheduledChange, World
 
@@ -26,7 +31,8 @@ class Simulator:
     Same ``seed`` and same calls give the same responses, byte for byte.
     ``start`` (tz-aware, default :data:`kvsim.DEFAULT_START`) is where the
     clock starts; ``limits`` and ``timings`` default to AWS's quotas and
-    kvsim's documented delays. All methods are thread-safe.
+    kvsim's documented delays. ``trace_limit`` bounds how many calls and clock
+    steps :attr:`trace` keeps (``None``: all; 0: none). All methods are thread-safe.
 
     >>> import kvsim
     >>> sim = kvsim.Simulator(seed=0)
@@ -49,6 +55,7 @@ class Simulator:
         start: datetime | None = None,
         limits: Limits | None = None,
         timings: Timings | None = None,
+        trace_limit: int | None = 100_000,
     ) -> None:
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise TypeError(f"seed must be an int, not {type(seed).__name__}")
@@ -69,6 +76,10 @@ class Simulator:
         self._latency_ms = seconds_to_ms(timings.call_latency, what="call_latency")
         self._calls = 0
         self._lock = threading.RLock()
+        self._trace = Trace(trace_limit)
+        self._credentials: dict[str, str] = {}
+        #: Fault rules: ``sim.faults.add(...)``, ``sim.faults.add_latency(...)``, ``sim.faults.clear()``.
+        self.faults = Faults(seed)
 
     def __repr__(self) -> str:
         return f"<kvsim.Simulator seed={self.seed} now={self.now.isoformat()}>"
@@ -81,34 +92,90 @@ class Simulator:
         *,
         region_name: str = "us-east-1",
         account_id: str = "123456789012",
+        allowed_actions: Iterable[str] | None = None,
     ) -> KinesisVideoClient:
-        """A boto3-shaped client of ``service_name`` for one account and region."""
+        """A boto3-shaped client of ``service_name`` for one account and region.
+
+        ``allowed_actions`` (IAM action names such as ``"kinesisvideo:DescribeStream"``,
+        ``*`` wildcards allowed) makes every other call fail with the operation's
+        authorization error, as for a least-privilege role.
+        """
         if service_name != SERVICE_NAME:
             raise ValueError(
                 f"kvsim does not simulate service {service_name!r}; it simulates: {SERVICE_NAME!r}"
             )
+        allowed = None if allowed_actions is None else expand_actions(allowed_actions)
         with self._lock:
-            return KinesisVideoClient(self, region_name, account_id)
+            return KinesisVideoClient(self, region_name, account_id, allowed)
 
-    def _call(self, region: Region, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    def _call(
+        self,
+        region: Region,
+        operation: str,
+        params: Mapping[str, Any],
+        allowed: frozenset[str] | None = None,
+    ) -> dict[str, Any]:
         """Validate and run one API call at the current virtual time, then let
-        ``call_latency`` pass. A ``ParamValidationError`` never reached the
-        service: it takes no time and no request id."""
+        ``call_latency`` (plus any injected latency) pass. A
+        ``ParamValidationError`` never reached the service: it takes no time
+        and no request id."""
         shape = INPUTS[operation]
         handler = HANDLERS[operation]
         with self._lock:
             world = self._world
+            trace = self._trace
+            extra_ms = 0
             try:
                 shape.validate(params)
+                if allowed is not None and operation not in allowed:
+                    raise denial(operation, region.account_id)
+                if self.faults:
+                    injected, extra_ms = self.faults.decide(
+                        operation, region.account_id, region.name, params
+                    )
+                    if injected is not None:
+                        raise injected
                 result = handler(world, region, params)
+            except ParamValidationError as error:
+                trace.call(
+                    world.now_ms,
+                    region.account_id,
+                    region.name,
+                    operation,
+                    params,
+                    None,
+                    "ParamValidationError",
+                    error.report,
+                )
+                raise
             except ClientError as error:
                 self._calls += 1
                 error._bind(error.message, operation, request_id(self._calls))
-                world.advance_ms(self._latency_ms)
+                trace.call(
+                    world.now_ms,
+                    region.account_id,
+                    region.name,
+                    operation,
+                    params,
+                    None,
+                    error.code,
+                    error.message,
+                )
+                world.advance_ms(self._latency_ms + extra_ms)
                 raise
             self._calls += 1
             rid = request_id(self._calls)
-            world.advance_ms(self._latency_ms)
+            trace.call(
+                world.now_ms,
+                region.account_id,
+                region.name,
+                operation,
+                params,
+                result,
+                None,
+                None,
+            )
+            world.advance_ms(self._latency_ms + extra_ms)
         result["ResponseMetadata"] = {
             "RequestId": rid,
             "HTTPStatusCode": 200,
@@ -116,6 +183,19 @@ class Simulator:
             "RetryAttempts": 0,
         }
         return result
+
+    def register_credentials(self, access_key_id: str, account_id: str) -> None:
+        """Map an access-key id to an account, for adapters that read credentials."""
+        check_account_region(account_id, "us-east-1")
+        if not isinstance(access_key_id, str) or not access_key_id:
+            raise ValueError(f"access_key_id must be a non-empty str, got {access_key_id!r}")
+        with self._lock:
+            self._credentials[access_key_id] = account_id
+
+    def account_for(self, access_key_id: str | None) -> str | None:
+        """The account registered for ``access_key_id``, or None."""
+        with self._lock:
+            return self._credentials.get(access_key_id) if access_key_id else None
 
     # -- the clock ----------------------------------------------------------------------
 
@@ -135,22 +215,81 @@ class Simulator:
         """
         ms = seconds_to_ms(seconds)
         with self._lock:
+            self._trace.clock(self._world.now_ms, seconds)
             return self._world.advance_ms(ms)
 
     def run_until_idle(self) -> int:
         """Run every scheduled change, moving the clock to each; returns how many ran."""
         with self._lock:
+            self._trace.clock(self._world.now_ms, None)
             return self._world.run_due(None)
 
     def step(self) -> ScheduledChange | None:
         """Jump to the next scheduled change, run it and return it (None if idle)."""
         with self._lock:
-            return self._world.step()
+            before = self._world.now_ms
+            change = self._world.step()
+            if change is not None:
+                # Recorded as the advance it amounts to, so a replay reaches the same time.
+                self._trace.clock(before, (self._world.now_ms - before) / 1000)
+            return change
 
     def pending(self) -> list[ScheduledChange]:
         """The scheduled changes, in the order they will run."""
         with self._lock:
             return self._world.pending()
+
+    # -- trace ----------------------------------------------------------------------------
+
+    @property
+    def trace(self) -> list[dict[str, Any]]:
+        """Every recorded call and clock step, oldest first, as JSON-ready dicts in
+        the ``kvsim run`` step format with ``at`` and (for calls) ``outcome``.
+
+        >>> sim = Simulator()
+        >>> _ = sim.client().create_stream(StreamName="cam")
+        >>> entry = sim.trace[0]
+        >>> entry["call"], entry["args"], entry["outcome"]["response"]["StreamARN"][-17:]
+        ('create_stream', {'StreamName': 'cam'}, 'cam/1767225600000')
+        """
+        with self._lock:
+            return self._trace.entries()
+
+    def last_calls(self, n: int = 10) -> list[dict[str, Any]]:
+        """The last ``n`` recorded calls (as in :attr:`trace`), oldest first."""
+        with self._lock:
+            return self._trace.entries(calls_only=True, last=n)
+
+    def save_trace(self, path: str | Path) -> int:
+        """Write :attr:`trace` as JSON lines (a scenario ``kvsim run --check`` replays);
+        returns the number of lines. Raises ``ValueError`` if ``trace_limit`` dropped entries."""
+        with self._lock:
+            return self._trace.save(path)
+
+    # -- snapshots ------------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole world as versioned, JSON-serialisable data (see :meth:`restore`).
+
+        >>> sim = Simulator(seed=3)
+        >>> _ = sim.client().create_stream(StreamName="cam")
+        >>> copy = Simulator.restore(sim.snapshot())
+        >>> info = copy.client().describe_stream(StreamName="cam")["StreamInfo"]
+        >>> info == sim.client().describe_stream(StreamName="cam")["StreamInfo"]
+        True
+        """
+        with self._lock:
+            return _snapshot.dump(self)
+
+    @classmethod
+    def restore(cls, snapshot: Mapping[str, Any] | str) -> Simulator:
+        """A new simulator rebuilt from :meth:`snapshot` output (a dict or its JSON text).
+        A corrupt or foreign snapshot raises ``ValueError`` saying what is wrong."""
+        return _snapshot.load(snapshot, cls)
+
+    def fork(self) -> Simulator:
+        """An independent copy of this world: the same future for the same calls."""
+        return self.restore(self.snapshot())
 
     # -- inspection ---------------------------------------------------------------------
 
