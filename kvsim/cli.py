@@ -29,7 +29,7 @@ from .scenario import (
 )
 from .simulator import Simulator
 
-__all__ = ["SUBCOMMANDS", "add_run_command", "build_parser", "main"]
+__all__ = ["SUBCOMMANDS", "add_run_command", "add_serve_command", "build_parser", "main"]
 
 #: What argparse's ``add_subparsers`` returns.
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -179,5 +179,22 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
+# -- kvsim serve ------------------------------------------------------------------------
+
+
+def add_serve_command(subparsers: Subparsers) -> None:
+    """``kvsim serve [--host H] [--port P] [--seed N] [--account AKID=ACCOUNT ...]``."""
+    from . import server
+
+    parser = subparsers.add_parser(
+        "serve",
+        help="serve the simulator over HTTP for the AWS CLI, other SDKs and curl",
+        description=server.SERVE_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    server.add_arguments(parser)
+    parser.set_defaults(handler=server.run)
+
+
 #: Every subcommand's ``add_<name>_command``, in ``--help`` order.
-SUBCOMMANDS: tuple[Callable[[Subparsers], None], ...] = (add_run_command,)
+SUBCOMMANDS: tuple[Callable[[Subparsers], None], ...] = (add_run_command, add_serve_command)

@@ -12,7 +12,7 @@ from . import snapshot as _snapshot
 from .client import SERVICE_NAME, KinesisVideoClient, check_account_region
 from .clock import from_ms, seconds_to_ms, to_ms
 from .config import DEFAULT_START, Limits, Timings
-from .errors import ClientError, ParamValidationError
+from .errors import ClientError, InvalidArgumentException, ParamValidationError
 from .faults import Faults
 from .ids import request_id
 from .permissions import denial, expand_actions
@@ -196,6 +196,53 @@ class Simulator:
         """The account registered for ``access_key_id``, or None."""
         with self._lock:
             return self._credentials.get(access_key_id) if access_key_id else None
+
+    def _handle(
+        self, account_id: str, region_name: str, operation: str, params: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Serve one request that reached the service over the wire (:mod:`kvsim.rest`).
+
+        As a facade call, except that input botocore would have refused to send
+        (missing or unknown member, wrong JSON type, below ``min``) is the
+        service's problem here: kvsim rule, it answers ``InvalidArgumentException``
+        (400) with botocore's report as the message, and takes a request id and
+        ``call_latency`` like any other service error.
+        """
+        check_account_region(account_id, region_name)
+        with self._lock:
+            region = self._world.region(account_id, region_name)
+            try:
+                INPUTS[operation].validate(params)
+            except ParamValidationError as problem:
+                lines = problem.report.split("\n")
+                noun = "error" if len(lines) == 1 else "errors"
+                error = InvalidArgumentException(
+                    f"{len(lines)} validation {noun} detected: " + "; ".join(lines)
+                )
+                self._calls += 1
+                error._bind(error.message, operation, request_id(self._calls))
+                self._trace.call(
+                    self._world.now_ms,
+                    account_id,
+                    region_name,
+                    operation,
+                    params,
+                    None,
+                    error.code,
+                    error.message,
+                )
+                self._world.advance_ms(self._latency_ms)
+                raise error from None
+            except ClientError:
+                pass  # the service-side problems: _call raises them as usual
+            return self._call(region, operation, params)
+
+    def _next_request_id(self) -> str:
+        """A fresh request id for a request rejected before it reached the service
+        (unknown path, no credentials, unreadable body): no virtual time passes."""
+        with self._lock:
+            self._calls += 1
+            return request_id(self._calls)
 
     # -- the clock ----------------------------------------------------------------------
 

@@ -1,0 +1,252 @@
+"""Genuine boto3 / botocore ``kinesisvideo`` clients served by a :class:`~kvsim.Simulator`.
+
+Every request still goes through botocore's own parameter validation,
+serialization, signing, response parsing, error factory and retry handler:
+kvsim only answers at the point where botocore would send the HTTP request
+(its ``before-send`` event), with the HTTP response :mod:`kvsim.rest` builds.
+Requests of other AWS services never reach kvsim.
+
+>>> import kvsim, kvsim.boto
+>>> sim = kvsim.Simulator(seed=0)
+>>> kv = kvsim.boto.client(sim, region_name="eu-west-1")
+>>> type(kv).__module__, kv.create_stream(StreamName="cam-1")["StreamARN"]
+('botocore.client', 'arn:aws:kinesisvideo:eu-west-1:123456789012:stream/cam-1/1767225600000')
+>>> try:
+...     kv.create_stream(StreamName="cam-1")
+... except kv.exceptions.ResourceInUseException as e:
+...     print(e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"])
+ResourceInUseException 400
+
+:func:`mock` serves *every* ``kinesisvideo`` client of the process while it is
+active, including clients created before it started::
+
+    with kvsim.boto.mock(sim):
+        boto3.client("kinesisvideo", region_name="us-east-1").list_streams()
+
+The region is the client's (the SigV4 credential scope); the account is
+``account_id`` if given, else the one :meth:`~kvsim.Simulator.register_credentials`
+maps the client's access-key id to, else ``123456789012``. Clients need
+credentials of some kind (any dummy values), as botocore signs before sending.
+
+How it reaches every client: the first :func:`mock` adds kvsim's ``before-send``
+handler to ``botocore.handlers.BUILTIN_HANDLERS`` (so every botocore session
+made afterwards carries it) and registers it on every botocore session and
+``kinesisvideo`` client already alive. The handler answers only while a mock is
+active; otherwise it returns ``None`` and botocore sends the request as usual.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import ContextDecorator
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+import boto3  # type: ignore[import-untyped]
+import botocore.handlers  # type: ignore[import-untyped]
+from botocore.awsrequest import AWSResponse  # type: ignore[import-untyped]
+from botocore.client import BaseClient  # type: ignore[import-untyped]
+from botocore.session import Session as BotocoreSession  # type: ignore[import-untyped]
+
+from . import rest
+from .simulator import Simulator
+
+__all__ = ["Mock", "client", "mock"]
+
+SERVICE_NAME = "kinesisvideo"
+#: botocore's event for sending a ``kinesisvideo`` request (its service id hyphenized).
+EVENT = "before-send.kinesis-video"
+_UNIQUE_ID = "kvsim.boto"
+_ACCOUNT_ID = re.compile(r"[0-9]{12}").fullmatch
+# Dummy credentials of kvsim.boto.client(): botocore signs, kvsim never checks.
+_ACCESS_KEY_ID = "AKIAKVSIMEXAMPLE0000"
+_SECRET_ACCESS_KEY = "kvsim-does-not-check-signatures"
+
+#: (simulator, account override) of each active mock, innermost last.
+_active: list[tuple[Simulator, str | None]] = []
+_state_lock = threading.Lock()
+_installed = False
+
+
+class _Body:
+    """The ``raw`` of an :class:`AWSResponse`: botocore reads it with ``stream()``."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, **kwargs: Any) -> Iterator[bytes]:
+        yield self._data
+
+    def read(self, *args: Any) -> bytes:
+        data, self._data = self._data, b""
+        return data
+
+
+def _serve(sim: Simulator, account_id: str | None, request: Any) -> AWSResponse:
+    """Answer one prepared botocore request with the wire layer's HTTP response."""
+    body = request.body
+    if hasattr(body, "read"):
+        body = body.read()
+    answer = rest.handle(
+        sim,
+        request.method,
+        urlsplit(request.url).path,
+        request.headers,
+        body,
+        account_id=account_id,
+    )
+    return AWSResponse(request.url, answer.status, answer.headers, _Body(answer.body))
+
+
+def _before_send(request: Any, **kwargs: Any) -> AWSResponse | None:
+    """The process-wide handler: serve from the innermost active mock, if any."""
+    try:
+        sim, account_id = _active[-1]
+    except IndexError:
+        return None
+    return _serve(sim, account_id, request)
+
+
+class _Binding:
+    """The handler of a :func:`client`: always served by its own simulator."""
+
+    __slots__ = ("account_id", "sim")
+
+    def __init__(self, sim: Simulator, account_id: str | None) -> None:
+        self.sim = sim
+        self.account_id = account_id
+
+    def __call__(self, request: Any, **kwargs: Any) -> AWSResponse:
+        return _serve(self.sim, self.account_id, request)
+
+
+def _register(events: Any, handler: Callable[..., Any]) -> None:
+    # A unique id makes registering twice a no-op.
+    events.register(EVENT, handler, unique_id=_UNIQUE_ID)
+
+
+def _install() -> None:
+    """Give every botocore session and ``kinesisvideo`` client kvsim's handler (once)."""
+    global _installed
+    with _state_lock:
+        if _installed:
+            return
+        botocore.handlers.BUILTIN_HANDLERS.append((EVENT, _before_send))
+        # Sessions and clients made before now: each client holds its own copy
+        # of its session's handlers, so both need the handler.
+        for obj in gc.get_objects():
+            if isinstance(obj, BotocoreSession):
+                _register(obj, _before_send)
+            elif (
+                isinstance(obj, BaseClient) and obj.meta.service_model.service_name == SERVICE_NAME
+            ):
+                _register(obj.meta.events, _before_send)
+        _installed = True
+
+
+def _check_account(account_id: str | None) -> None:
+    if account_id is not None and (not isinstance(account_id, str) or not _ACCOUNT_ID(account_id)):
+        raise ValueError(f"account_id must be 12 digits, got {account_id!r}")
+
+
+def _check_sim(sim: object) -> None:
+    if not isinstance(sim, Simulator):
+        raise TypeError(f"sim must be a kvsim.Simulator, not {type(sim).__name__}")
+
+
+class Mock(ContextDecorator):
+    """What :func:`mock` returns: a context manager and a decorator (reusable, nestable).
+
+    Entering returns the simulator. While nested, the innermost active mock
+    serves; exiting restores the one around it.
+    """
+
+    def __init__(self, sim: Simulator, account_id: str | None = None) -> None:
+        _check_sim(sim)
+        _check_account(account_id)
+        self.sim = sim
+        self.account_id = account_id
+        self._entries: list[tuple[Simulator, str | None]] = []
+
+    def __repr__(self) -> str:
+        return f"<kvsim.boto.Mock sim={self.sim!r} account_id={self.account_id!r}>"
+
+    def __enter__(self) -> Simulator:
+        _install()
+        entry = (self.sim, self.account_id)
+        with _state_lock:
+            self._entries.append(entry)
+            _active.append(entry)
+        return self.sim
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        with _state_lock:
+            entry = self._entries.pop()
+            # Remove exactly the entry this enter pushed (mocks may exit out of order).
+            for i in range(len(_active) - 1, -1, -1):
+                if _active[i] is entry:
+                    del _active[i]
+                    break
+
+
+def mock(sim: Simulator, *, account_id: str | None = None) -> Mock:
+    """Serve every botocore / boto3 ``kinesisvideo`` client of the process by ``sim``.
+
+    Use as ``with kvsim.boto.mock(sim):`` or ``@kvsim.boto.mock(sim)``. With
+    ``account_id``, every request acts in that account whatever its credentials.
+
+    >>> import boto3, kvsim, kvsim.boto
+    >>> sim = kvsim.Simulator(seed=0)
+    >>> kv = boto3.client("kinesisvideo", region_name="us-west-2",
+    ...                   aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret")
+    >>> with kvsim.boto.mock(sim, account_id="111122223333"):
+    ...     kv.create_stream(StreamName="cam")["StreamARN"]
+    'arn:aws:kinesisvideo:us-west-2:111122223333:stream/cam/1767225600000'
+    """
+    return Mock(sim, account_id)
+
+
+def client(
+    sim: Simulator,
+    service_name: str = SERVICE_NAME,
+    *,
+    region_name: str = "us-east-1",
+    account_id: str | None = None,
+    config: Any = None,
+) -> Any:
+    """A real boto3 ``kinesisvideo`` client that ``sim`` always serves.
+
+    It has dummy credentials and needs no environment and no network. Its
+    account is ``account_id``, else ``123456789012`` (or whatever
+    :meth:`~kvsim.Simulator.register_credentials` maps ``AKIAKVSIMEXAMPLE0000`` to).
+    ``config`` is passed on as boto3's ``botocore.config.Config``.
+    """
+    _check_sim(sim)
+    _check_account(account_id)
+    if service_name != SERVICE_NAME:
+        raise ValueError(
+            f"kvsim does not simulate service {service_name!r}; it simulates: {SERVICE_NAME!r}"
+        )
+    session = boto3.session.Session(
+        aws_access_key_id=_ACCESS_KEY_ID,
+        aws_secret_access_key=_SECRET_ACCESS_KEY,
+        region_name=region_name,
+    )
+    kv = session.client(SERVICE_NAME, config=config)
+    events = kv.meta.events
+    # Replace the process-wide handler (if this client has it) by this client's own.
+    events.unregister(EVENT, unique_id=_UNIQUE_ID)
+    events.unregister(EVENT, _before_send)
+    _register(events, _Binding(sim, account_id))
+    return kv

@@ -1,0 +1,319 @@
+"""The rest-json wire protocol of ``kinesisvideo``: an HTTP request in, an HTTP response out.
+
+:func:`handle` turns one request (method, path, headers, body) into a call on a
+:class:`~kvsim.Simulator` and the outcome into the response AWS would send:
+
+- success: ``200``, ``Content-Type: application/json``, ``x-amzn-RequestId``,
+  the output members as a JSON object (timestamps as epoch seconds with a
+  millisecond fraction, a JSON number);
+- a service error: the status the model gives the code, ``x-amzn-ErrorType:
+  <Code>``, ``x-amzn-RequestId`` and ``{"Message": "..."}``.
+
+Both :mod:`kvsim.boto` (in process, from botocore's ``before-send`` event) and
+:mod:`kvsim.server` (``kvsim serve``) answer through this one function.
+
+Routing follows the model's ``requestUri``: every operation is a ``POST`` to a
+fixed path (:data:`ROUTES`). Who is calling comes from the SigV4
+``Authorization`` header: the access-key id picks the account
+(:meth:`~kvsim.Simulator.register_credentials`, else ``123456789012``) and the
+credential scope the region; kvsim does not verify signatures.
+
+kvsim rules for requests that never reach the simulated service (no request
+id is wasted on them, and no virtual time passes):
+
+====================================================  ======  ==========================================
+request                                               status  ``x-amzn-ErrorType``
+====================================================  ======  ==========================================
+path that is no kinesisvideo operation                404     ``UnknownOperationException``
+an operation's path with another method than POST     405     ``UnknownOperationException``
+one of the 17 operations kvsim does not simulate yet  400     ``UnsupportedOperationException``
+no ``Authorization`` header                           403     ``MissingAuthenticationTokenException``
+an ``Authorization`` header without a credential      403     ``IncompleteSignatureException``
+credential scoped to another service or a bad region  403     ``InvalidSignatureException``
+body larger than :data:`MAX_BODY_BYTES`               413     ``RequestEntityTooLargeException``
+body that is not a JSON object                        400     ``SerializationException``
+====================================================  ======  ==========================================
+
+A JSON object that breaks the input shape where botocore would have refused
+to send it (missing required member, unknown member, wrong JSON type) reaches
+the service and answers ``InvalidArgumentException`` (400), see
+:meth:`kvsim.Simulator._handle`.
+
+>>> import kvsim
+>>> sim = kvsim.Simulator(seed=0)
+>>> auth = {"Authorization": "AWS4-HMAC-SHA256 Credential=AKID/20260101/eu-west-1/kinesisvideo/aws4_request"}
+>>> r = handle(sim, "POST", "/createStream", auth, b'{"StreamName": "cam-1"}')
+>>> r.status, r.body
+(200, b'{"StreamARN":"arn:aws:kinesisvideo:eu-west-1:123456789012:stream/cam-1/1767225600000"}')
+>>> r = handle(sim, "POST", "/describeStream", auth, b'{"StreamName": "nope"}')
+>>> r.status, r.headers["x-amzn-ErrorType"], r.body
+(404, 'ResourceNotFoundException', b'{"Message":"The requested stream is not found or not active."}')
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from .clock import to_ms
+from .config import OPERATIONS
+from .errors import ClientError
+
+if TYPE_CHECKING:
+    from .simulator import Simulator
+
+__all__ = [
+    "DEFAULT_ACCOUNT_ID",
+    "MAX_BODY_BYTES",
+    "ROUTES",
+    "SIMULATED",
+    "Headers",
+    "HttpResponse",
+    "encode_json",
+    "error_response",
+    "handle",
+]
+
+#: The account of a request whose access-key id no one registered.
+DEFAULT_ACCOUNT_ID = "123456789012"
+
+#: The largest request body kvsim reads (1 MiB; the largest valid request is ~25 KB).
+MAX_BODY_BYTES = 1 << 20
+
+#: Every operation of the ``kinesisvideo`` model by its ``requestUri`` (all are ``POST``).
+ROUTES: Mapping[str, str] = {
+    "/createSignalingChannel": "CreateSignalingChannel",
+    "/createStream": "CreateStream",
+    "/deleteEdgeConfiguration": "DeleteEdgeConfiguration",
+    "/deleteSignalingChannel": "DeleteSignalingChannel",
+    "/deleteStream": "DeleteStream",
+    "/describeEdgeConfiguration": "DescribeEdgeConfiguration",
+    "/describeImageGenerationConfiguration": "DescribeImageGenerationConfiguration",
+    "/describeMappedResourceConfiguration": "DescribeMappedResourceConfiguration",
+    "/describeMediaStorageConfiguration": "DescribeMediaStorageConfiguration",
+    "/describeNotificationConfiguration": "DescribeNotificationConfiguration",
+    "/describeSignalingChannel": "DescribeSignalingChannel",
+    "/describeStream": "DescribeStream",
+    "/describeStreamStorageConfiguration": "DescribeStreamStorageConfiguration",
+    "/getDataEndpoint": "GetDataEndpoint",
+    "/getSignalingChannelEndpoint": "GetSignalingChannelEndpoint",
+    "/listEdgeAgentConfigurations": "ListEdgeAgentConfigurations",
+    "/listSignalingChannels": "ListSignalingChannels",
+    "/listStreams": "ListStreams",
+    "/ListTagsForResource": "ListTagsForResource",
+    "/listTagsForStream": "ListTagsForStream",
+    "/startEdgeConfigurationUpdate": "StartEdgeConfigurationUpdate",
+    "/TagResource": "TagResource",
+    "/tagStream": "TagStream",
+    "/UntagResource": "UntagResource",
+    "/untagStream": "UntagStream",
+    "/updateDataRetention": "UpdateDataRetention",
+    "/updateImageGenerationConfiguration": "UpdateImageGenerationConfiguration",
+    "/updateMediaStorageConfiguration": "UpdateMediaStorageConfiguration",
+    "/updateNotificationConfiguration": "UpdateNotificationConfiguration",
+    "/updateSignalingChannel": "UpdateSignalingChannel",
+    "/updateStream": "UpdateStream",
+    "/updateStreamStorageConfiguration": "UpdateStreamStorageConfiguration",
+}
+
+#: The operations kvsim simulates (the others answer ``UnsupportedOperationException``).
+SIMULATED = frozenset(OPERATIONS)
+
+_SERVICE = "kinesisvideo"
+_REGION = re.compile(r"[a-z]{2}(-[a-z0-9]+)+-[0-9]+").fullmatch
+_CREDENTIAL = re.compile(r"Credential=([^,\s]*)")
+
+
+class Headers(Protocol):
+    """Request headers: anything with ``get(name)``, e.g. ``http.client.HTTPMessage``,
+    botocore's ``HTTPHeaders`` (both case-insensitive) or a plain dict."""
+
+    def get(self, name: str, /) -> Any:
+        """The value of header ``name`` (str or bytes), or None."""
+
+
+@dataclass(frozen=True, slots=True)
+class HttpResponse:
+    """An HTTP response: status code, headers (in sending order) and body bytes."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+def _encode_default(value: object) -> float:
+    # The only non-JSON value in a response: a timestamp, sent as epoch seconds.
+    if isinstance(value, datetime):
+        return to_ms(value) / 1000
+    raise TypeError(f"cannot encode {type(value).__name__} as JSON")
+
+
+_ENCODER = json.JSONEncoder(separators=(",", ":"), default=_encode_default)
+
+
+def encode_json(value: Mapping[str, Any]) -> bytes:
+    """Compact JSON as AWS sends it; datetimes become epoch seconds (ms precision).
+
+    >>> from datetime import UTC
+    >>> encode_json({"CreationTime": datetime(2026, 1, 1, 0, 0, 0, 50000, tzinfo=UTC)})
+    b'{"CreationTime":1767225600.05}'
+    """
+    return _ENCODER.encode(value).encode()
+
+
+def _response(status: int, request_id: str, body: bytes, error: str | None) -> HttpResponse:
+    headers = {"Content-Type": "application/json", "x-amzn-RequestId": request_id}
+    if error is not None:
+        headers["x-amzn-ErrorType"] = error
+    headers["Content-Length"] = str(len(body))
+    return HttpResponse(status, headers, body)
+
+
+def error_response(status: int, code: str, message: str, request_id: str) -> HttpResponse:
+    """An AWS error response: ``x-amzn-ErrorType: code`` and ``{"Message": message}``."""
+    return _response(status, request_id, encode_json({"Message": message}), code)
+
+
+def _header(headers: Headers, name: str) -> str | None:
+    # http.client.HTTPMessage and botocore's HTTPHeaders look names up without
+    # regard to case; a plain dict is searched for any spelling.
+    value = headers.get(name)
+    if value is None and isinstance(headers, dict):
+        lowered = name.lower()
+        value = next((v for k, v in headers.items() if k.lower() == lowered), None)
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    return value if isinstance(value, str) else None
+
+
+class _Rejected(Exception):
+    """A request the front door turns away before it reaches the service."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def _credential(value: str | None) -> tuple[str, str]:
+    if not value:
+        raise _Rejected(403, "MissingAuthenticationTokenException", "Missing Authentication Token")
+    scheme, _, rest = value.strip().partition(" ")
+    if scheme != "AWS4-HMAC-SHA256":
+        raise _Rejected(
+            403,
+            "IncompleteSignatureException",
+            f"Unsupported Authorization scheme {scheme[:40]!r}: kvsim reads AWS4-HMAC-SHA256 "
+            "(SigV4) headers only.",
+        )
+    match = _CREDENTIAL.search(rest)
+    parts = match.group(1).split("/") if match else []
+    if len(parts) != 5 or not parts[0] or parts[4] != "aws4_request":
+        raise _Rejected(
+            403,
+            "IncompleteSignatureException",
+            "Authorization header requires a 'Credential' parameter of the form "
+            "<access key id>/<date>/<region>/kinesisvideo/aws4_request.",
+        )
+    access_key, _date, region, service, _ = parts
+    if service != _SERVICE:
+        raise _Rejected(
+            403,
+            "InvalidSignatureException",
+            f"Credential should be scoped to correct service: '{_SERVICE}', not {service[:40]!r}.",
+        )
+    if not _REGION(region):
+        raise _Rejected(
+            403,
+            "InvalidSignatureException",
+            f"Credential should be scoped to a valid region, not {region[:40]!r}.",
+        )
+    return access_key, region
+
+
+def _route(method: str, path: str) -> str:
+    path = path.partition("?")[0]
+    operation = ROUTES.get(path)
+    if operation is None:
+        raise _Rejected(
+            404,
+            "UnknownOperationException",
+            f"No kinesisvideo operation at {method} {path[:200]}.",
+        )
+    if method != "POST":
+        raise _Rejected(
+            405,
+            "UnknownOperationException",
+            f"{operation} is POST {path}, not {method}.",
+        )
+    if operation not in SIMULATED:
+        raise _Rejected(
+            400,
+            "UnsupportedOperationException",
+            f"kvsim does not simulate {operation} (POST {path}) yet; it simulates "
+            f"{len(SIMULATED)} stream operations: {', '.join(OPERATIONS)}.",
+        )
+    return operation
+
+
+def _params(body: bytes | str | None) -> dict[str, Any]:
+    if not body:
+        return {}
+    if len(body) > MAX_BODY_BYTES:
+        raise _Rejected(
+            413,
+            "RequestEntityTooLargeException",
+            f"The request body has {len(body)} bytes; kvsim reads at most {MAX_BODY_BYTES}.",
+        )
+    try:
+        params = json.loads(body)
+    except (ValueError, RecursionError) as error:
+        # ValueError covers JSONDecodeError and bytes that are not UTF-8.
+        raise _Rejected(
+            400, "SerializationException", f"The request body is not valid JSON: {error}"
+        ) from None
+    if not isinstance(params, dict):
+        raise _Rejected(
+            400,
+            "SerializationException",
+            f"The request body must be a JSON object, not a JSON {type(params).__name__}.",
+        )
+    return params
+
+
+def handle(
+    sim: Simulator,
+    method: str,
+    path: str,
+    headers: Headers,
+    body: bytes | str | None,
+    *,
+    account_id: str | None = None,
+) -> HttpResponse:
+    """Serve one rest-json request of ``kinesisvideo`` on ``sim``.
+
+    ``path`` may carry a query string (ignored). ``headers`` only needs to
+    find ``Authorization`` (see :class:`Headers`; values may be bytes). ``account_id``, if given, overrides the account the access key maps
+    to. Never raises for anything a client sends; a bug in kvsim propagates.
+    """
+    try:
+        operation = _route(method, path)
+        access_key, region_name = _credential(_header(headers, "Authorization"))
+        params = _params(body)
+    except _Rejected as rejected:
+        return error_response(
+            rejected.status, rejected.code, rejected.message, sim._next_request_id()
+        )
+    account = account_id or sim.account_for(access_key) or DEFAULT_ACCOUNT_ID
+    try:
+        result = sim._handle(account, region_name, operation, params)
+    except ClientError as error:
+        rid = error.response["ResponseMetadata"]["RequestId"]
+        return error_response(error.http_status, error.code, error.message, rid)
+    rid = result.pop("ResponseMetadata")["RequestId"]
+    return _response(200, rid, encode_json(result), None)
