@@ -31,6 +31,7 @@ from .world import KIND_CREATE, KIND_DELETE, KIND_UPDATE, World
 __all__ = [
     "Admission",
     "Finder",
+    "check_reference",
     "create_stream",
     "delete_stream",
     "describe",
@@ -39,7 +40,6 @@ __all__ = [
     "list_tags",
     "resolve_arn",
     "resolve_stream",
-    "resolve_tagged_stream",
     "tag_stream",
     "untag_stream",
     "update_data_retention",
@@ -129,6 +129,18 @@ def resolve_arn(region: Region, arn: str) -> Stream:
     return stream
 
 
+def check_reference(name: str | None, arn: str | None, *, tagged: bool = False) -> None:
+    """The checks of a stream reference that need no state, made before
+    throttling like the rest of validation: one of the two must be given, and
+    the tagging operations answer a malformed ARN with ``InvalidResourceFormatException``."""
+    if name is None and arn is None:
+        raise InvalidArgumentException("Either StreamName or StreamARN must be specified.")
+    if tagged and arn is not None:
+        parsed = parse_stream_arn(arn)
+        if parsed is None or parsed[3] != "stream":
+            raise InvalidResourceFormatException(f"{arn} is not a valid stream ARN.")
+
+
 def resolve_stream(region: Region, name: str | None, arn: str | None) -> Stream:
     """The stream named by ``StreamName`` and/or ``StreamARN`` (kvsim rules:
     neither, or both naming different streams, is an ``InvalidArgumentException``)."""
@@ -145,15 +157,6 @@ def resolve_stream(region: Region, name: str | None, arn: str | None) -> Stream:
     if found is None:
         raise ResourceNotFoundException(NOT_FOUND)
     return found
-
-
-def resolve_tagged_stream(region: Region, name: str | None, arn: str | None) -> Stream:
-    """As :func:`resolve_stream`, but a malformed ARN is an ``InvalidResourceFormatException``."""
-    if arn is not None:
-        parsed = parse_stream_arn(arn)
-        if parsed is None or parsed[3] != "stream":
-            raise InvalidResourceFormatException(f"{arn} is not a valid stream ARN.")
-    return resolve_stream(region, name, arn)
 
 
 def _require_active_version(stream: Stream, current_version: str | None) -> None:
@@ -249,6 +252,7 @@ def create_stream(
 
 def describe(world: World, region: Region, op: str, name: str | None, arn: str | None) -> Stream:
     """Find a stream for a read-only operation ``op``, taking its tokens. O(1)."""
+    check_reference(name, arn)
     gate = Admission(world, region, op)
     stream = resolve_stream(region, name, arn)
     gate.stream(stream)
@@ -291,6 +295,7 @@ def update_stream(
     media_type: str | None,
 ) -> None:
     """Change device and/or media type (omitted ones stay); new version, UPDATING. O(log n)."""
+    check_reference(name, arn)
     gate = Admission(world, region, "UpdateStream")
     stream = resolve_stream(region, name, arn)
     gate.stream(stream)
@@ -323,6 +328,7 @@ def update_data_retention(
     change: int,
 ) -> None:
     """Raise or lower retention by ``change`` hours; new version, UPDATING. O(log n)."""
+    check_reference(name, arn)
     gate = Admission(world, region, "UpdateDataRetention")
     stream = resolve_stream(region, name, arn)
     gate.stream(stream)
@@ -351,6 +357,7 @@ def update_storage(
     tier: str,
 ) -> None:
     """Set the default storage tier; new version, UPDATING. O(log n)."""
+    check_reference(name, arn)
     gate = Admission(world, region, "UpdateStreamStorageConfiguration")
     stream = resolve_stream(region, name, arn)
     gate.stream(stream)
@@ -382,6 +389,7 @@ def get_data_endpoint(
     world: World, region: Region, name: str | None, arn: str | None, api_name: str
 ) -> str:
     """The stream's data endpoint for ``api_name``, drawn once per stream and kind. O(1)."""
+    check_reference(name, arn)
     gate = Admission(world, region, "GetDataEndpoint")
     stream = resolve_stream(region, name, arn)
     gate.stream(stream)

@@ -145,7 +145,8 @@ def _get_data_endpoint(world: World, region: Region, p: Mapping[str, Any]) -> di
 
 def _stream_finder(p: Mapping[str, Any]) -> service.Finder:
     name, arn = p.get("StreamName"), p.get("StreamARN")
-    return lambda region: service.resolve_tagged_stream(region, name, arn)
+    service.check_reference(name, arn, tagged=True)  # before the rate check
+    return lambda region: service.resolve_stream(region, name, arn)
 
 
 def _resource_finder(p: Mapping[str, Any]) -> service.Finder:

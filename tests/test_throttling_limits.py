@@ -263,6 +263,20 @@ def test_validation_comes_before_throttling() -> None:
     sim._check()
 
 
+def test_stream_reference_checks_come_before_throttling() -> None:
+    sim, kv = world(rates={"TagStream": (1, None), "DescribeStream": (1, None)})
+    arn = kv.create_stream(StreamName="cam")["StreamARN"]
+    kv.tag_stream(StreamARN=arn, Tags={"a": "b"})
+    kv.describe_stream(StreamName="cam")
+    # Both account buckets are empty now; argument problems still win.
+    raises(kv.tag_stream, "InvalidResourceFormatException", StreamARN="arn:x", Tags={"a": "b"})
+    raises(kv.tag_stream, "InvalidArgumentException", Tags={"a": "b"})
+    raises(kv.describe_stream, "InvalidArgumentException")
+    raises(kv.describe_stream, "ClientLimitExceededException", StreamName="cam")
+    raises(kv.tag_stream, "ClientLimitExceededException", StreamARN=arn, Tags={"a": "c"})
+    sim._check()
+
+
 def test_throttling_can_be_switched_off() -> None:
     sim, kv = world(throttling=False)
     for i in range(200):
