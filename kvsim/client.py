@@ -14,11 +14,12 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from .errors import ERROR_CLASSES, ClientError, ParamValidationError
+from .wire import encode_list_token
 
 if TYPE_CHECKING:
     from .simulator import Simulator
 
-__all__ = ["KinesisVideoClient", "Paginator"]
+__all__ = ["KinesisVideoClient", "PageIterator", "Paginator"]
 
 SERVICE_NAME = "kinesisvideo"
 _ACCOUNT_ID = re.compile(r"[0-9]{12}").fullmatch
@@ -33,19 +34,83 @@ def check_account_region(account_id: object, region_name: object) -> None:
         raise ValueError(f"region_name must look like 'us-east-1', got {region_name!r}")
 
 
+class PageIterator:
+    """The pages of one ``paginate()`` call, as botocore's ``PageIterator``.
+
+    Iterate it for the response pages; :meth:`build_full_result` merges them;
+    :attr:`resume_token` (after iterating) continues where ``MaxItems`` stopped.
+    Because kvsim's tokens are continuation keys, a resume token is an ordinary
+    ``NextToken`` that starts exactly after the last item returned.
+    """
+
+    def __init__(self, client: KinesisVideoClient, kwargs: dict[str, Any], max_items: int | None):
+        self._client = client
+        self._kwargs = kwargs
+        self._max_items = max_items
+        #: A token to pass as ``StartingToken`` to continue, or None when done.
+        self.resume_token: str | None = None
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        kwargs, seen, max_items = dict(self._kwargs), 0, self._max_items
+        self.resume_token = None
+        while True:
+            # A copy: the trace keeps the response the simulator returned.
+            page = dict(self._client._call("ListStreams", kwargs))
+            items = page["StreamInfoList"]
+            token = page.get("NextToken")
+            if max_items is not None and seen + len(items) >= max_items:
+                kept = items[: max_items - seen]
+                page["StreamInfoList"] = kept
+                page.pop("NextToken", None)
+                if len(kept) < len(items):
+                    self.resume_token = encode_list_token(kept[-1]["StreamName"])
+                else:
+                    self.resume_token = token
+                yield page
+                return
+            seen += len(items)
+            yield page
+            if not token:
+                return
+            kwargs["NextToken"] = token
+
+    def build_full_result(self) -> dict[str, Any]:
+        """Every item of every page in one response, with ``NextToken`` if truncated."""
+        items: list[dict[str, Any]] = []
+        for page in self:
+            items.extend(page["StreamInfoList"])
+        result: dict[str, Any] = {"StreamInfoList": items}
+        if self.resume_token is not None:
+            result["NextToken"] = self.resume_token
+        return result
+
+
 class Paginator:
     """``client.get_paginator("list_streams")``: iterate ListStreams pages.
 
     ``PaginationConfig`` takes ``MaxItems``, ``PageSize`` and ``StartingToken``
     as botocore's paginators do.
+
+    >>> import kvsim
+    >>> kv = kvsim.Simulator().client()
+    >>> for name in ("a", "b", "c"):
+    ...     _ = kv.create_stream(StreamName=name)
+    >>> pages = kv.get_paginator("list_streams").paginate(PaginationConfig={"MaxItems": 2})
+    >>> [s["StreamName"] for s in pages.build_full_result()["StreamInfoList"]]
+    ['a', 'b']
+    >>> rest = kv.get_paginator("list_streams").paginate(
+    ...     PaginationConfig={"StartingToken": pages.resume_token})
+    >>> [s["StreamName"] for page in rest for s in page["StreamInfoList"]]
+    ['c']
     """
 
-    def __init__(self, client: KinesisVideoClient, operation: str) -> None:
+    def __init__(self, client: KinesisVideoClient, operation: str = "ListStreams") -> None:
+        if operation != "ListStreams":
+            raise ValueError(f"kvsim paginates ListStreams only, not {operation!r}")
         self._client = client
-        self._operation = operation
 
-    def paginate(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
-        """Yield each page's response dict until the last page (or ``MaxItems``)."""
+    def paginate(self, **kwargs: Any) -> PageIterator:
+        """The pages of ListStreams for these arguments, up to ``MaxItems`` items."""
         config = dict(kwargs.pop("PaginationConfig", None) or {})
         unknown = set(config) - {"MaxItems", "PageSize", "StartingToken"}
         if unknown:
@@ -53,28 +118,15 @@ class Paginator:
                 report=f"Unknown PaginationConfig keys: {', '.join(sorted(unknown))}"
             )
         max_items = config.get("MaxItems")
+        if max_items is not None and (
+            isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 1
+        ):
+            raise ParamValidationError(report=f"MaxItems must be an int >= 1, got {max_items!r}")
         if config.get("PageSize") is not None:
             kwargs["MaxResults"] = config["PageSize"]
         if config.get("StartingToken") is not None:
             kwargs["NextToken"] = config["StartingToken"]
-        return self._pages(kwargs, max_items)
-
-    def _pages(self, kwargs: dict[str, Any], max_items: int | None) -> Iterator[dict[str, Any]]:
-        seen = 0
-        while True:
-            # A copy: the trace keeps the response the simulator returned.
-            page = dict(self._client._call(self._operation, kwargs))
-            items = page["StreamInfoList"]
-            if max_items is not None and seen + len(items) >= max_items:
-                page["StreamInfoList"] = items[: max_items - seen]
-                yield page
-                return
-            seen += len(items)
-            yield page
-            token = page.get("NextToken")
-            if not token:
-                return
-            kwargs = {**kwargs, "NextToken": token}
+        return PageIterator(self._client, kwargs, max_items)
 
 
 class KinesisVideoClient:
@@ -130,7 +182,7 @@ class KinesisVideoClient:
             raise ValueError(
                 f"Operation cannot be paginated: {operation_name}; kvsim paginates list_streams"
             )
-        return Paginator(self, "ListStreams")
+        return Paginator(self)
 
     # One method per operation; each takes boto3's keyword arguments only.
 
