@@ -17,6 +17,7 @@ from typing import TextIO, TypeAlias
 
 from . import __version__
 from .demo import demo_scenario
+from .replay import read_trace, replay
 from .scenario import (
     CALLS,
     Event,
@@ -113,6 +114,12 @@ def add_run_command(subparsers: Subparsers) -> None:
     parser.add_argument(
         "--json", action="store_true", help="print the timeline as JSON lines, one event each"
     )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="replay a trace saved by sim.save_trace() and exit 1 at the first call whose "
+        "outcome differs from the recorded one",
+    )
     parser.set_defaults(handler=run_command)
 
 
@@ -120,11 +127,12 @@ def run_command(args: argparse.Namespace) -> int:
     """Load the scenario, run it and print the timeline; 2 if it is malformed."""
     source: str | None = args.scenario
     label = "built-in demo" if source is None else "standard input" if source == "-" else source
+    if args.check:
+        return check_command(source, label)
     try:
-        steps = _load(source)
+        steps, sim = _load(source, args.seed)
     except ScenarioError as error:
         return _fail(label, error)
-    sim = Simulator(seed=args.seed)
     out = sys.stdout
     if not args.json:
         print(f"kvsim run: {label}, seed {args.seed}, {_count(len(steps), 'step')}", file=out)
@@ -144,12 +152,44 @@ def run_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load(source: str | None) -> list[Step]:
+def check_command(source: str | None, label: str) -> int:
+    """Replay a saved trace on a fresh simulator: 0 if every outcome matches, 1 if not."""
+    if source is None or source == "-":
+        print("kvsim run --check: name a trace file saved by sim.save_trace()", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        trace = read_trace(source)
+        mismatch = replay(trace)
+    except ScenarioError as error:
+        return _fail(label, error)
+    if mismatch is not None:
+        print(f"kvsim run --check: {label}: {mismatch}", file=sys.stderr)
+        return 1
+    calls = sum(1 for outcome in trace.outcomes if outcome is not None)
+    print(f"kvsim run --check: {label}: {_count(calls, 'call')} replayed, every outcome matches")
+    return 0
+
+
+def _load(source: str | None, seed: int) -> tuple[list[Step], Simulator]:
+    # A trace saved by sim.save_trace() (JSON lines) runs as a scenario on a
+    # simulator with the traced one's settings; --seed applies to the others.
     if source is None:
-        return load_scenario(demo_scenario())
+        return load_scenario(demo_scenario()), Simulator(seed=seed)
     if source == "-":
-        return load_scenario(parse_scenario_text(sys.stdin.read()))
-    return load_scenario(source)
+        return load_scenario(parse_scenario_text(sys.stdin.read())), Simulator(seed=seed)
+    if _is_trace(source):
+        trace = read_trace(source)
+        return trace.steps, trace.simulator()
+    return load_scenario(source), Simulator(seed=seed)
+
+
+def _is_trace(source: str) -> bool:
+    try:
+        with open(source, encoding="utf-8") as file:
+            head = file.read(64).lstrip()
+    except (OSError, UnicodeDecodeError):
+        return False  # load_scenario reports it
+    return head.startswith("{")
 
 
 def _fail(label: str, error: ScenarioError) -> int:

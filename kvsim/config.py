@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from types import MappingProxyType
+from typing import Any
 
 __all__ = [
     "DEFAULT_RATES",
@@ -128,6 +129,15 @@ class Timings:
     delete_delay: float = 1.0
     call_latency: float = 0.05
 
+    def to_json(self) -> dict[str, float]:
+        """The timings as JSON-ready data."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Timings:
+        """Timings saved by :meth:`to_json`."""
+        return cls(**data)
+
     def __post_init__(self) -> None:
         for name in ("create_delay", "update_delay", "delete_delay", "call_latency"):
             _check_seconds(name, getattr(self, name))
@@ -184,6 +194,19 @@ class Limits:
         # merged table beside them for the hot path.
         object.__setattr__(self, "rates", dict(self.rates))
         object.__setattr__(self, "_table", MappingProxyType(merged))
+
+    def to_json(self) -> dict[str, Any]:
+        """The limits as JSON-ready data (rates as lists)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.init}
+        data["rates"] = {op: list(rate) for op, rate in self.rates.items()}
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Limits:
+        """Limits saved by :meth:`to_json`."""
+        data = dict(data)
+        data["rates"] = {op: tuple(rate) for op, rate in data.get("rates", {}).items()}
+        return cls(**data)
 
     def rate(self, operation: str) -> Rate:
         """The ``(account TPS, stream TPS)`` in force for ``operation``."""

@@ -70,6 +70,8 @@ class Simulator:
         if not isinstance(timings, Timings):
             raise TypeError(f"timings must be a kvsim.Timings, not {type(timings).__name__}")
         self.seed = seed
+        #: Where the virtual clock started.
+        self.start = start
         self.limits = limits
         self.timings = timings
         self._world = World(seed, to_ms(start), limits, timings)
@@ -310,8 +312,14 @@ class Simulator:
     def save_trace(self, path: str | Path) -> int:
         """Write :attr:`trace` as JSON lines (a scenario ``kvsim run --check`` replays);
         returns the number of lines. Raises ``ValueError`` if ``trace_limit`` dropped entries."""
+        header = {
+            "seed": self.seed,
+            "start": self.start.isoformat(),
+            "limits": self.limits.to_json(),
+            "timings": self.timings.to_json(),
+        }
         with self._lock:
-            return self._trace.save(path)
+            return self._trace.save(path, header)
 
     # -- snapshots ------------------------------------------------------------------------
 

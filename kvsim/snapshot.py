@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, fields
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .config import Limits, Timings
@@ -34,8 +34,6 @@ def _rng_state(state: tuple[Any, ...]) -> list[Any]:
 def dump(sim: Simulator) -> dict[str, Any]:
     """The snapshot of ``sim`` (call with its lock held)."""
     world = sim._world
-    limits = {f.name: getattr(sim.limits, f.name) for f in fields(Limits) if f.init}
-    limits["rates"] = {op: list(rate) for op, rate in sim.limits.rates.items()}
     queue = [
         [due, seq, stream.region.account_id, stream.region.name, stream.name, kind]
         for due, seq, (stream, kind) in world.queue.ordered()
@@ -47,8 +45,9 @@ def dump(sim: Simulator) -> dict[str, Any]:
         "seed": sim.seed,
         "now_ms": world.now_ms,
         "calls": sim._calls,
-        "limits": limits,
-        "timings": asdict(sim.timings),
+        "start": sim.start.isoformat(),
+        "limits": sim.limits.to_json(),
+        "timings": sim.timings.to_json(),
         "trace_limit": sim._trace.limit,
         "rng": _rng_state(world.rng.getstate()),
         "fault_rng": _rng_state(sim.faults.rng.getstate()),
@@ -92,7 +91,10 @@ def _restore_stream(region: Region, data: Mapping[str, Any]) -> Stream:
 def load(data: Mapping[str, Any] | str | bytes, simulator_class: type[Simulator]) -> Simulator:
     """Rebuild a simulator from :func:`dump` output (or its JSON text)."""
     if isinstance(data, str | bytes):
-        data = json.loads(data)
+        try:
+            data = json.loads(data)
+        except ValueError:
+            raise ValueError("not a kvsim snapshot: the text is not JSON") from None
     if not isinstance(data, Mapping) or data.get("format") != FORMAT:
         raise ValueError("not a kvsim snapshot: the 'format' field is missing or foreign")
     if data.get("version") != VERSION:
@@ -106,12 +108,11 @@ def load(data: Mapping[str, Any] | str | bytes, simulator_class: type[Simulator]
 
 
 def _load(data: Mapping[str, Any], simulator_class: type[Simulator]) -> Simulator:
-    limits_data = dict(data["limits"])
-    limits_data["rates"] = {op: tuple(rate) for op, rate in limits_data["rates"].items()}
     sim = simulator_class(
         seed=data["seed"],
-        limits=Limits(**limits_data),
-        timings=Timings(**data["timings"]),
+        start=datetime.fromisoformat(data["start"]),
+        limits=Limits.from_json(data["limits"]),
+        timings=Timings.from_json(data["timings"]),
         trace_limit=data["trace_limit"],
     )
     world = sim._world

@@ -19,7 +19,10 @@ from typing import Any
 from .clock import from_ms
 from .config import METHOD_NAMES
 
-__all__ = ["Trace", "jsonable"]
+__all__ = ["HEADER_KEY", "Trace", "jsonable"]
+
+#: The key that marks a saved trace's first line (its value is the format version).
+HEADER_KEY = "kvsim_trace"
 
 # Entry kinds, the first field of each stored tuple.
 _CALL, _ADVANCE, _IDLE = 0, 1, 2
@@ -103,15 +106,17 @@ class Trace:
             selected = selected[-last:] if last > 0 else []
         return [_render(entry) for entry in selected]
 
-    def save(self, path: str | Path) -> int:
-        """Write every entry as one JSON line each; returns how many were written."""
+    def save(self, path: str | Path, header: Mapping[str, Any]) -> int:
+        """Write ``header`` (the simulator's settings) and then every entry, one JSON
+        line each; returns how many entries were written."""
         if self.dropped:
             raise ValueError(
                 f"the trace lost its {self.dropped} oldest entries to trace_limit={self.limit}; "
                 "create the simulator with trace_limit=None to save a replayable trace"
             )
         lines = [json.dumps(entry, sort_keys=True, ensure_ascii=False) for entry in self.entries()]
-        Path(path).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        head = json.dumps({HEADER_KEY: 1, **header}, sort_keys=True)
+        Path(path).write_text("".join(f"{line}\n" for line in [head, *lines]), encoding="utf-8")
         return len(lines)
 
     def clear(self) -> None:
