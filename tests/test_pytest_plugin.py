@@ -4,8 +4,10 @@ Each test runs an inner pytest session with ``pytester``. The plugin is loaded
 there with ``-p no:kvsim -p kvsim.pytest_plugin``: explicit, so these tests do
 not depend on kvsim being installed with its entry point, and safe when it is
 (the ``no:`` stops the entry point from registering the same module a second
-time). Loading through the entry point is tested with a stand-in
-distribution on ``PYTHONPATH``.
+time). Other plugins' automatic loading is off in the inner sessions, so that
+whatever else is installed (or how the outer session runs) cannot interfere.
+Loading through the entry point is tested with a stand-in distribution on
+``PYTHONPATH``.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from kvsim.pytest_plugin import LAST_CALLS, derive_seed
 pytest_plugins = ["pytester"]
 
 PLUGIN = ("-p", "no:kvsim", "-p", "kvsim.pytest_plugin")
-# Subprocess runs skip Hypothesis's plugin, which takes seconds to import.
+# Runs with plugin autoloading skip Hypothesis's plugin, which takes seconds to import.
 LEAN = ("-p", "no:hypothesispytest")
 
 # A test module that records each test's seed in a JSON file per test.
@@ -62,6 +64,11 @@ def recorded_seeds(out: Path) -> dict[str, int]:
 def write_recorder(pytester: pytest.Pytester, out: Path) -> None:
     out.mkdir()
     pytester.makepyfile(test_seeds=SEED_RECORDER.format(out=str(out)))
+
+
+@pytest.fixture(autouse=True)
+def no_plugin_autoload(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
 
 
 SEED_NODEIDS = [
@@ -144,7 +151,7 @@ def test_same_seeds_and_failure_sections_under_xdist_workers(
     pytester.makepyfile(test_fail=FAILING)
     # Seeds must not depend on the workers' str hash randomization either.
     monkeypatch.setenv("PYTHONHASHSEED", "random")
-    result = pytester.runpytest_subprocess(*PLUGIN, *LEAN, "-n", "2", "--kvsim-seed", "5")
+    result = pytester.runpytest_subprocess(*PLUGIN, "-p", "xdist", "-n", "2", "--kvsim-seed", "5")
     result.assert_outcomes(passed=6, failed=3)
     assert recorded_seeds(out) == {nodeid: derive_seed(5, nodeid) for nodeid in SEED_NODEIDS}
     seed = derive_seed(5, "test_fail.py::test_fails")
@@ -222,7 +229,7 @@ def test_boto3_fixture_skips_with_a_reason_when_unavailable(
     # A subprocess, so that hiding the module cannot leak into this process.
     pytester.makeconftest(f"import sys\nsys.modules[{hidden!r}] = None\n")
     pytester.makepyfile("def test_boto(kvsim_boto3): pass")
-    result = pytester.runpytest_subprocess(*PLUGIN, *LEAN, "-rs")
+    result = pytester.runpytest_subprocess(*PLUGIN, "-rs")
     result.assert_outcomes(skipped=1)
     result.stdout.fnmatch_lines([f"SKIPPED*{reason}*"])
 
@@ -547,6 +554,7 @@ def test_plugin_loads_through_the_entry_point(
     args: tuple[str, ...],
 ) -> None:
     monkeypatch.setenv("PYTHONPATH", str(entry_point_site))
+    monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
     pytester.makepyfile(ENTRY_POINT_TEST)
     result = pytester.runpytest_subprocess(*args, *LEAN)
     result.assert_outcomes(passed=1)
@@ -557,6 +565,7 @@ def test_entry_point_can_be_disabled(
     pytester: pytest.Pytester, entry_point_site: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PYTHONPATH", str(entry_point_site))
+    monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
     pytester.makepyfile(ENTRY_POINT_TEST)
     result = pytester.runpytest_subprocess("-p", "no:kvsim", *LEAN)
     result.assert_outcomes(errors=1)
