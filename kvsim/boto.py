@@ -70,6 +70,7 @@ _SECRET_ACCESS_KEY = "kvsim-does-not-check-signatures"
 _active: list[tuple[Simulator, str | None]] = []
 _state_lock = threading.Lock()
 _installed = False
+_session: Any = None
 
 
 class _Body:
@@ -150,6 +151,16 @@ def _install() -> None:
         _installed = True
 
 
+def _shared_session() -> Any:
+    """The boto3 session :func:`client` makes its clients from (its model cache makes
+    every client after the first cheap). It ignores ``AWS_PROFILE``: no environment needed."""
+    global _session
+    if _session is None:
+        isolated = BotocoreSession(session_vars={"profile": (None, None, None, None)})
+        _session = boto3.session.Session(botocore_session=isolated)
+    return _session
+
+
 def _check_account(account_id: str | None) -> None:
     if account_id is not None and (not isinstance(account_id, str) or not _ACCOUNT_ID(account_id)):
         raise ValueError(f"account_id must be 12 digits, got {account_id!r}")
@@ -227,7 +238,8 @@ def client(
 ) -> Any:
     """A real boto3 ``kinesisvideo`` client that ``sim`` always serves.
 
-    It has dummy credentials and needs no environment and no network. Its
+    It has dummy credentials and needs no environment (``AWS_PROFILE`` is
+    ignored) and no network. Its
     account is ``account_id``, else ``123456789012`` (or whatever
     :meth:`~kvsim.Simulator.register_credentials` maps ``AKIAKVSIMEXAMPLE0000`` to).
     ``config`` is passed on as boto3's ``botocore.config.Config``.
@@ -238,12 +250,14 @@ def client(
         raise ValueError(
             f"kvsim does not simulate service {service_name!r}; it simulates: {SERVICE_NAME!r}"
         )
-    session = boto3.session.Session(
-        aws_access_key_id=_ACCESS_KEY_ID,
-        aws_secret_access_key=_SECRET_ACCESS_KEY,
-        region_name=region_name,
-    )
-    kv = session.client(SERVICE_NAME, config=config)
+    with _state_lock:
+        kv = _shared_session().client(
+            SERVICE_NAME,
+            region_name=region_name,
+            aws_access_key_id=_ACCESS_KEY_ID,
+            aws_secret_access_key=_SECRET_ACCESS_KEY,
+            config=config,
+        )
     events = kv.meta.events
     # Replace the process-wide handler (if this client has it) by this client's own.
     events.unregister(EVENT, unique_id=_UNIQUE_ID)

@@ -114,6 +114,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     server: KvsimServer
     protocol_version = "HTTP/1.1"
+    # Answer even an unparsable request line with a status line and headers
+    # (http.server's default, HTTP/0.9, would send a bare body).
+    default_request_version = "HTTP/1.0"
     server_version = f"kvsim/{__version__}"
     timeout = 60  # seconds a silent connection may hold its thread
 
@@ -129,9 +132,11 @@ class _Handler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        """http.server's own errors (malformed request line, huge headers) as JSON."""
+        """http.server's own errors (malformed request line, huge headers) as JSON 4xx."""
         self.close_connection = True
         text = message or explain or self.responses.get(code, ("Error",))[0]
+        if code >= 500:
+            code = 400  # e.g. 505 for "HTTP/9.9": still the client's mistake
         self._send(code, {"Content-Type": "application/json"}, _json_body({"Message": text}))
 
     def _send(self, status: int, headers: Mapping[str, str], body: bytes) -> None:

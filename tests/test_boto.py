@@ -8,6 +8,7 @@ give the same responses, request ids included.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -583,6 +584,23 @@ def test_arguments_are_checked(sim: kvsim.Simulator) -> None:
         kvsim.boto.mock(sim, account_id="12")
     with pytest.raises(ValueError, match=r"kvsim does not simulate service 's3'"):
         kvsim.boto.client(sim, "s3")
+
+
+def test_client_needs_no_environment() -> None:
+    script = (
+        "import kvsim, kvsim.boto; "
+        "print(kvsim.boto.client(kvsim.Simulator()).create_stream(StreamName='a')['StreamARN'])"
+    )
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "AWS_PROFILE": "no-such-profile",
+        "HOME": "/nonexistent",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == f"arn:aws:kinesisvideo:us-east-1:{ACCOUNT}:stream/a/{START_MS}"
 
 
 def test_clients_made_before_kvsim_boto_was_imported() -> None:
