@@ -29,6 +29,7 @@ from .scenario import (
     parse_scenario_text,
 )
 from .simulator import Simulator
+from .trace import HEADER_KEY
 
 __all__ = ["SUBCOMMANDS", "add_run_command", "add_serve_command", "build_parser", "main"]
 
@@ -184,12 +185,13 @@ def _load(source: str | None, seed: int) -> tuple[list[Step], Simulator]:
 
 
 def _is_trace(source: str) -> bool:
+    # A saved trace opens with its header line; anything else is a JSON scenario.
     try:
         with open(source, encoding="utf-8") as file:
-            head = file.read(64).lstrip()
-    except (OSError, UnicodeDecodeError):
+            first = json.loads(file.readline())
+    except (OSError, UnicodeDecodeError, ValueError):
         return False  # load_scenario reports it
-    return head.startswith("{")
+    return isinstance(first, dict) and HEADER_KEY in first
 
 
 def _fail(label: str, error: ScenarioError) -> int:

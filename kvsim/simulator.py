@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import snapshot as _snapshot
 from .client import SERVICE_NAME, KinesisVideoClient, check_account_region
@@ -21,6 +21,9 @@ from .state import Region
 from .trace import Trace
 from .wire import HANDLERS
 from .world import ScheduledChange, World
+
+if TYPE_CHECKING:
+    from .timepatch import TimePatch
 
 __all__ = ["Simulator"]
 
@@ -287,6 +290,23 @@ class Simulator:
         """The scheduled changes, in the order they will run."""
         with self._lock:
             return self._world.pending()
+
+    def patch_time(self) -> TimePatch:
+        """A context manager that puts the code under test on this world's clock:
+        ``time.sleep(5)`` advances the world 5 s at once, and ``time.time``,
+        ``time.monotonic`` and ``datetime.now()``-style reads follow the virtual
+        clock (see :mod:`kvsim.timepatch`). Patching is process-wide.
+
+        >>> import time
+        >>> sim = Simulator()
+        >>> with sim.patch_time():
+        ...     time.sleep(90)
+        ...     sim.now.isoformat()
+        '2026-01-01T00:01:30+00:00'
+        """
+        from .timepatch import patch_time
+
+        return patch_time(self)
 
     # -- trace ----------------------------------------------------------------------------
 
