@@ -18,8 +18,8 @@ fixed path (:data:`ROUTES`). Who is calling comes from the SigV4
 (:meth:`~kvsim.Simulator.register_credentials`, else ``123456789012``) and the
 credential scope the region; kvsim does not verify signatures.
 
-kvsim rules for requests that never reach the simulated service (no request
-id is wasted on them, and no virtual time passes):
+kvsim rules for requests that never reach the simulated service (each gets a
+request id, but no virtual time passes and nothing changes):
 
 ====================================================  ======  ==========================================
 request                                               status  ``x-amzn-ErrorType``
@@ -35,9 +35,10 @@ body that is not a JSON object                        400     ``SerializationExc
 ====================================================  ======  ==========================================
 
 A JSON object that breaks the input shape where botocore would have refused
-to send it (missing required member, unknown member, wrong JSON type) reaches
-the service and answers ``InvalidArgumentException`` (400), see
-:meth:`kvsim.Simulator._handle`.
+to send it (missing required member, unknown member, wrong JSON type, below a
+``min``) answers ``InvalidArgumentException`` (400) with botocore's report as
+the message; like a facade ``ParamValidationError`` it takes no virtual time
+(see :meth:`kvsim.Simulator._handle`).
 
 >>> import kvsim
 >>> sim = kvsim.Simulator(seed=0)

@@ -207,17 +207,20 @@ class Simulator:
     ) -> dict[str, Any]:
         """Serve one request that reached the service over the wire (:mod:`kvsim.rest`).
 
-        As a facade call, except that input botocore would have refused to send
-        (missing or unknown member, wrong JSON type, below ``min``) is the
-        service's problem here: kvsim rule, it answers ``InvalidArgumentException``
-        (400) with botocore's report as the message, and takes a request id and
-        ``call_latency`` like any other service error.
+        As a facade call, except for input botocore would have refused to send
+        (missing or unknown member, wrong JSON type, below ``min``): kvsim rule,
+        it answers ``InvalidArgumentException`` (400) with botocore's report as
+        the message. As a facade ``ParamValidationError`` it changes nothing and
+        takes no virtual time (the trace records it as one), but it is given a
+        request id.
         """
-        check_account_region(account_id, region_name)
         with self._lock:
-            region = self._world.region(account_id, region_name)
+            region = self._world.regions.get((account_id, region_name))
+            if region is None:
+                check_account_region(account_id, region_name)
+                region = self._world.region(account_id, region_name)
             try:
-                INPUTS[operation].validate(params)
+                return self._call(region, operation, params)
             except ParamValidationError as problem:
                 lines = problem.report.split("\n")
                 noun = "error" if len(lines) == 1 else "errors"
@@ -226,21 +229,7 @@ class Simulator:
                 )
                 self._calls += 1
                 error._bind(error.message, operation, request_id(self._calls))
-                self._trace.call(
-                    self._world.now_ms,
-                    account_id,
-                    region_name,
-                    operation,
-                    params,
-                    None,
-                    error.code,
-                    error.message,
-                )
-                self._world.advance_ms(self._latency_ms)
                 raise error from None
-            except ClientError:
-                pass  # the service-side problems: _call raises them as usual
-            return self._call(region, operation, params)
 
     def _next_request_id(self) -> str:
         """A fresh request id for a request rejected before it reached the service

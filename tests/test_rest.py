@@ -233,11 +233,14 @@ def test_client_side_problems_answer_invalid_argument(
     sim: kvsim.Simulator, path: str, body: dict[str, Any], message: str
 ) -> None:
     before = sim.now
-    assert error_of(post(sim, path, body)) == (400, "InvalidArgumentException", message)
-    # It reached the service: a request id was used and call_latency passed.
-    assert sim.now == before + timedelta(seconds=0.05)
+    response = post(sim, path, body)
+    assert error_of(response) == (400, "InvalidArgumentException", message)
+    assert response.headers["x-amzn-RequestId"] == "00000000-0000-0000-0000-000000000001"
+    # As a facade ParamValidationError: no time passes, nothing changes.
+    assert sim.now == before
     assert sim._dump() == kvsim.Simulator(seed=0)._dump()
-    assert sim.last_calls(1)[0]["outcome"]["error"] == "InvalidArgumentException"
+    assert sim.last_calls(1)[0]["outcome"]["error"] == "ParamValidationError"
+    assert post(sim, "/listStreams", {}).headers["x-amzn-RequestId"].endswith("0002")
 
 
 # -- the front door: credentials and bodies ------------------------------------------------
