@@ -1,27 +1,60 @@
-"""Every Python example in the README runs, and its assertions hold."""
+"""Every example in the README runs, and its assertions hold.
+
+Python blocks run as scripts; blocks that start with ``# test_<name>.py`` are
+pytest test files and run in a pytest subprocess with the installed plugin;
+JSON blocks are scenarios and run through ``kvsim.scenario``.
+"""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 
 import kvsim
+from kvsim.scenario import load_scenario, run_scenario
 
-README = Path(__file__).resolve().parent.parent / "README.md"
-BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+pytest_plugins = ["pytester"]
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+PYTHON = re.findall(r"```python\n(.*?)```", README, re.S)
+TEST_FILE = re.compile(r"# (test_\w+\.py)\n")
+SCRIPTS = [block for block in PYTHON if not TEST_FILE.match(block)]
+TEST_FILES = [block for block in PYTHON if TEST_FILE.match(block)]
+SCENARIOS = re.findall(r"```json\n(.*?)```", README, re.S)
 
 
-def test_readme_has_python_examples() -> None:
-    assert len(BLOCKS) >= 5
+def test_readme_has_examples_of_each_kind() -> None:
+    assert len(SCRIPTS) >= 8
+    assert len(TEST_FILES) >= 1
+    assert len(SCENARIOS) >= 1
 
 
-@pytest.mark.parametrize("index", range(len(BLOCKS)))
-def test_readme_example_runs(index: int) -> None:
+@pytest.mark.parametrize("index", range(len(SCRIPTS)))
+def test_readme_script_runs(index: int) -> None:
     namespace: dict[str, object] = {"kvsim": kvsim, "__name__": f"readme_example_{index}"}
-    exec(compile(BLOCKS[index], f"README.md example {index}", "exec"), namespace)
-    # Examples that define pytest-style tests are run as such.
+    exec(compile(SCRIPTS[index], f"README.md example {index}", "exec"), namespace)
+    # Scripts that define pytest-style tests without fixtures are run as such.
     for name, value in list(namespace.items()):
         if name.startswith("test_") and callable(value):
             value()
+
+
+def test_readme_test_files_pass_under_the_installed_plugin(pytester: pytest.Pytester) -> None:
+    expected = 0
+    for block in TEST_FILES:
+        match = TEST_FILE.match(block)
+        assert match is not None
+        pytester.path.joinpath(match.group(1)).write_text(block, encoding="utf-8")
+        expected += len(re.findall(r"^def test_", block, re.M))
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=expected)
+
+
+@pytest.mark.parametrize("index", range(len(SCENARIOS)))
+def test_readme_scenario_runs_without_errors(index: int) -> None:
+    events = run_scenario(load_scenario(json.loads(SCENARIOS[index])))
+    calls = [event for event in events if event.kind == "call"]
+    assert calls and all(event.error is None for event in calls)
