@@ -60,7 +60,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .clock import to_ms
 from .config import OPERATIONS
 from .errors import ClientError
 
@@ -149,7 +148,8 @@ class HttpResponse:
 def _encode_default(value: object) -> float:
     # The only non-JSON value in a response: a timestamp, sent as epoch seconds.
     if isinstance(value, datetime):
-        return to_ms(value) / 1000
+        # kvsim's times are whole milliseconds: round away float noise.
+        return round(value.timestamp() * 1000) / 1000
     raise TypeError(f"cannot encode {type(value).__name__} as JSON")
 
 
@@ -272,7 +272,7 @@ def _params(body: bytes | str | None) -> dict[str, Any]:
             f"The request body has {len(body)} bytes; kvsim reads at most {MAX_BODY_BYTES}.",
         )
     try:
-        params = json.loads(body)
+        params = json.loads(body.decode() if isinstance(body, bytes) else body)
     except (ValueError, RecursionError) as error:
         # ValueError covers JSONDecodeError and bytes that are not UTF-8.
         raise _Rejected(

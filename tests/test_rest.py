@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 import kvsim
 from kvsim import rest
 from kvsim.errors import ERROR_CLASSES
+from kvsim.shapes import INPUTS
 
 ACCOUNT = "123456789012"
 START_MS = 1767225600000
@@ -389,27 +390,31 @@ def test_header_lookup_any_case_and_bytes(sim: kvsim.Simulator) -> None:
 
 # -- robustness ----------------------------------------------------------------------------
 
+#: Any JSON value, nested a little.
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=6),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+#: Every member name of every simulated input, and one that is none.
+_MEMBERS = sorted({m for shape in INPUTS.values() for m in shape.members} | {"Nope"})
+
 
 @given(
     method=st.sampled_from(["POST", "GET", "PUT", "DELETE", "BREW"]),
     path=st.one_of(st.sampled_from(sorted(rest.ROUTES)), st.text(max_size=30)),
     body=st.one_of(
         st.binary(max_size=64),
-        st.dictionaries(
-            st.sampled_from(["StreamName", "StreamARN", "MaxResults", "Tags", "X"]),
-            st.one_of(
-                st.none(),
-                st.booleans(),
-                st.integers(),
-                st.text(max_size=8),
-                st.lists(st.integers(), max_size=2),
-            ),
-            max_size=3,
-        ).map(lambda d: json.dumps(d).encode()),
+        st.dictionaries(st.sampled_from(_MEMBERS), _JSON, max_size=4).map(
+            lambda d: json.dumps(d).encode()
+        ),
     ),
 )
 def test_any_request_gets_a_well_formed_answer(method: str, path: str, body: bytes) -> None:
     sim = kvsim.Simulator(seed=0)
+    sim.client().create_stream(StreamName="a")
     response = rest.handle(sim, method, path, auth(), body)
     assert response.headers["Content-Type"] == "application/json"
     assert REQUEST_ID.fullmatch(response.headers["x-amzn-RequestId"])
