@@ -262,6 +262,16 @@ def _route(method: str, path: str) -> str:
     return operation
 
 
+_JSON_KINDS = {
+    list: "an array",
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "a boolean",
+    type(None): "null",
+}
+
+
 def _params(body: bytes | str | None) -> dict[str, Any]:
     if not body:
         return {}
@@ -282,7 +292,7 @@ def _params(body: bytes | str | None) -> dict[str, Any]:
         raise _Rejected(
             400,
             "SerializationException",
-            f"The request body must be a JSON object, not a JSON {type(params).__name__}.",
+            f"The request body must be a JSON object, not {_JSON_KINDS[type(params)]}.",
         )
     return params
 
@@ -299,8 +309,9 @@ def handle(
     """Serve one rest-json request of ``kinesisvideo`` on ``sim``.
 
     ``path`` may carry a query string (ignored). ``headers`` only needs to
-    find ``Authorization`` (see :class:`Headers`; values may be bytes). ``account_id``, if given, overrides the account the access key maps
-    to. Never raises for anything a client sends; a bug in kvsim propagates.
+    find ``Authorization`` (see :class:`Headers`; values may be bytes).
+    ``account_id``, if given, overrides the account the access key maps to.
+    Never raises for anything a client sends; a bug in kvsim propagates.
     """
     try:
         operation = _route(method, path)

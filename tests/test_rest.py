@@ -310,9 +310,9 @@ def test_credentials_are_required(
             "The request body is not valid JSON: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)",
         ),
         (b"\xff\xfe\xfd", None),
-        (b"[1, 2]", "The request body must be a JSON object, not a JSON list."),
-        (b'"StreamName"', "The request body must be a JSON object, not a JSON str."),
-        (b"null", "The request body must be a JSON object, not a JSON NoneType."),
+        (b"[1, 2]", "The request body must be a JSON object, not an array."),
+        (b'"StreamName"', "The request body must be a JSON object, not a string."),
+        (b"null", "The request body must be a JSON object, not null."),
         (b"[" * 100_000 + b"]" * 100_000, None),
     ],
 )
