@@ -137,11 +137,13 @@ def _install() -> None:
         botocore.handlers.BUILTIN_HANDLERS.append((EVENT, _before_send))
         # Sessions and clients made before now: each client holds its own copy
         # of its session's handlers, so both need the handler.
+        # type() rather than isinstance(): proxies may answer __class__ oddly.
         for obj in gc.get_objects():
-            if isinstance(obj, BotocoreSession):
+            kind = type(obj)
+            if issubclass(kind, BotocoreSession):
                 _register(obj, _before_send)
             elif (
-                isinstance(obj, BaseClient) and obj.meta.service_model.service_name == SERVICE_NAME
+                issubclass(kind, BaseClient) and obj.meta.service_model.service_name == SERVICE_NAME
             ):
                 _register(obj.meta.events, _before_send)
         _installed = True
