@@ -130,6 +130,9 @@ class Simulator:
             world = self._world
             trace = self._trace
             extra_ms = 0
+            # A call sees every change due by now: step() runs one change at a
+            # time and may leave another due at the same instant.
+            world.run_due(world.now_ms)
             try:
                 shape.validate(params)
                 if allowed is not None and operation not in allowed:
