@@ -586,9 +586,9 @@ class CheckedClient:
     # -- the check around every call ------------------------------------------------------
 
     def _fail(self, message: str) -> ModelMismatch:
-        error = ModelMismatch(message)
         self._machine.mismatches.append(message)
-        return error
+        calls = "\n".join(f"  {call}" for call in self._machine.sim.last_calls(3))
+        return ModelMismatch(f"{message}\nlast calls (sim.last_calls(3)):\n{calls}")
 
     def _call(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
         machine, model = self._machine, self._machine.model
@@ -658,6 +658,7 @@ class CheckedClient:
         machine, model, op = self._machine, self._machine.model, expectation.operation
         machine.record(f"ok:{op}")
         if not expectation.known:
+            model.record_success(op, None, now)
             self._learn_tokens(params, response)
             return
         predicted = self._predicted_error(expectation, "", now)
