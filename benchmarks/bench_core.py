@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import inspect
 import json
 import platform
 import random
@@ -159,6 +160,14 @@ def traced_bytes() -> int:
     return tracemalloc.get_traced_memory()[0]
 
 
+def trace_limit() -> int:
+    """How many entries a default simulator's call trace keeps (0 if unbounded
+    or unknown)."""
+    parameter = inspect.signature(kvsim.Simulator).parameters.get("trace_limit")
+    default = parameter.default if parameter is not None else None
+    return default if isinstance(default, int) else 0
+
+
 def drop_trace(sim: kvsim.Simulator) -> None:
     """Empty the simulator's call trace: bounded by ``trace_limit``, it is a
     fixed cost of the simulator, not a cost per stream."""
@@ -201,6 +210,16 @@ class BenchWorld:
             lists = sys.getsizeof(self.names) + sys.getsizeof(self.arns)
             self.memory = (used - lists) / size
             self.trace_bytes = with_trace - base - used
+        self.fill_trace()
+
+    def fill_trace(self) -> None:
+        """Make as many calls as the call trace keeps, so every world is measured
+        with a full trace: while it grows, the garbage collector walks it over
+        and over, which would slow the first scenarios of small worlds only."""
+        describe = self.kv.describe_stream
+        names = self.names
+        for i in range(trace_limit()):
+            describe(StreamName=names[i % self.size])
 
     def fresh_names(self, count: int) -> Iterator[str]:
         """``count`` names never used before in this world."""
@@ -245,10 +264,20 @@ def bench_create(world: BenchWorld, plan: Plan) -> Result:
     return Result("create_stream", world.size, calls, seconds, cpu, f"{count}/batch")
 
 
-def bench_describe(world: BenchWorld, plan: Plan, by: str) -> Result:
-    """DescribeStream of seeded random streams, by ``StreamName`` or ``StreamARN``."""
+#: Streams in the "hot" working set: few enough to stay in the CPU caches.
+HOT = 1_000
+
+
+def bench_describe(world: BenchWorld, plan: Plan, by: str, *, hot: bool = False) -> Result:
+    """DescribeStream of seeded random streams, by ``StreamName`` or ``StreamARN``;
+    with ``hot``, only among ``HOT`` streams of the world, which separates the
+    cost of the world's size from the cost of reaching cold memory."""
     keys = world.names if by == "StreamName" else world.arns
-    picks = [keys[i] for i in world.sample(plan.batch)]
+    if hot:
+        subset = [keys[i] for i in world.sample(min(HOT, world.size))]
+        picks = [subset[world.rng.randrange(len(subset))] for _ in range(plan.batch)]
+    else:
+        picks = [keys[i] for i in world.sample(plan.batch)]
     describe = world.kv.describe_stream
 
     def run() -> int:
@@ -258,6 +287,8 @@ def bench_describe(world: BenchWorld, plan: Plan, by: str) -> Result:
 
     calls, seconds, cpu = timed(run, plan.reps)
     label = "name" if by == "StreamName" else "ARN"
+    if hot:
+        label += f", {HOT:,} hot"
     return Result(f"describe_stream by {label}", world.size, calls, seconds, cpu)
 
 
@@ -466,6 +497,7 @@ def on_world(size: int, plan: Plan) -> tuple[list[Result], dict[str, float]]:
         lambda: bench_create(world, plan),
         lambda: bench_describe(world, plan, "StreamName"),
         lambda: bench_describe(world, plan, "StreamARN"),
+        lambda: bench_describe(world, plan, "StreamName", hot=True),
         lambda: bench_list(world, plan, prefix=False),
         lambda: bench_list(world, plan, prefix=True),
         lambda: bench_update(world, plan, "update_stream"),
@@ -498,7 +530,7 @@ def report(result: Result) -> None:
     """One progress line for a finished measurement."""
     rates = result.rates
     log(
-        f"  {result.scenario:<26} {result.size:>9,}  {rates['median']:>12,.0f}/s "
+        f"  {result.scenario:<34} {result.size:>9,}  {rates['median']:>12,.0f}/s "
         f"({result.us_per_call:.2f} µs, cpu {result.cpu_us_per_call:.2f} µs)  "
         f"min {rates['min']:,.0f}  max {rates['max']:,.0f}"
     )
@@ -515,7 +547,7 @@ def add_ratios(results: list[Result]) -> None:
         base = None
         if result.scenario == "create_stream":
             base = reference.get(("bare dict insert", result.size))
-        elif result.scenario.startswith("describe_stream"):
+        elif result.scenario.startswith("describe_stream") and "hot" not in result.scenario:
             base = reference.get(("bare dict lookup", result.size))
         if base is not None:
             result.ratio_dict = result.us_per_call / base.us_per_call
@@ -600,25 +632,30 @@ def growth(results: list[Result]) -> str:
         ("create_stream", "bare dict insert"),
         ("describe_stream by name", "bare dict lookup"),
         ("describe_stream by ARN", "bare dict lookup"),
+        (f"describe_stream by name, {HOT:,} hot", None),
     )
     lines = [f"cost growth per call, {smallest:,} -> {largest:,} streams (wall µs; cpu µs):"]
     for scenario, reference in pairs:
         kv = [at[scenario, n] for n in (smallest, largest)]
-        ref = [at[reference, n] for n in (smallest, largest)]
-        lines.append(
-            f"  {scenario:<24} {kv[0].us_per_call:6.2f} -> {kv[1].us_per_call:6.2f} "
+        line = (
+            f"  {scenario:<34} {kv[0].us_per_call:6.2f} -> {kv[1].us_per_call:6.2f} "
             f"(+{kv[1].us_per_call - kv[0].us_per_call:5.2f}; cpu +"
-            f"{kv[1].cpu_us_per_call - kv[0].cpu_us_per_call:5.2f})   {reference}: "
-            f"{ref[0].us_per_call:5.2f} -> {ref[1].us_per_call:5.2f} "
-            f"(+{ref[1].us_per_call - ref[0].us_per_call:5.2f})"
+            f"{kv[1].cpu_us_per_call - kv[0].cpu_us_per_call:5.2f})"
         )
+        if reference is not None:
+            ref = [at[reference, n] for n in (smallest, largest)]
+            line += (
+                f"   {reference}: {ref[0].us_per_call:5.2f} -> {ref[1].us_per_call:5.2f} "
+                f"(+{ref[1].us_per_call - ref[0].us_per_call:5.2f})"
+            )
+        lines.append(line)
     return "\n".join(lines)
 
 
 def table(results: list[Result]) -> str:
     """The results as a fixed-width text table."""
     head = (
-        f"{'scenario':<26} {'size':>9} {'median/s':>11} {'µs/call':>8} {'min/s':>11} "
+        f"{'scenario':<34} {'size':>9} {'median/s':>11} {'µs/call':>8} {'min/s':>11} "
         f"{'max/s':>11} {'cpu µs':>7} {'×small':>7} {'×dict':>6}  note"
     )
     lines = [head, "-" * len(head)]
@@ -627,7 +664,7 @@ def table(results: list[Result]) -> str:
         small = f"{r.ratio_small:.2f}" if r.ratio_small is not None else ""
         vs_dict = f"{r.ratio_dict:.1f}" if r.ratio_dict is not None else ""
         lines.append(
-            f"{r.scenario:<26} {r.size:>9,} {r.rates['median']:>11,.0f} {r.us_per_call:>8.2f} "
+            f"{r.scenario:<34} {r.size:>9,} {r.rates['median']:>11,.0f} {r.us_per_call:>8.2f} "
             f"{r.rates['min']:>11,.0f} {r.rates['max']:>11,.0f} {r.cpu_us_per_call:>7.2f} "
             f"{small:>7} {vs_dict:>6}  {r.note}"
         )
