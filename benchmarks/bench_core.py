@@ -734,7 +734,10 @@ def main(argv: list[str] | None = None) -> int:
                 "seed": SEED,
                 "plan": asdict(plan),
             },
-            "results": [{**asdict(r), "us_per_call": r.us_per_call} for r in results],
+            "results": [
+                {**asdict(r), "us_per_call": r.us_per_call, "cpu_us_per_call": r.cpu_us_per_call}
+                for r in results
+            ],
             "memory": {
                 str(size): {
                     "settled_bytes_per_stream": mem["settled"],
