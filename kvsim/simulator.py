@@ -58,7 +58,7 @@ class Simulator:
         start: datetime | None = None,
         limits: Limits | None = None,
         timings: Timings | None = None,
-        trace_limit: int | None = 100_000,
+        trace_limit: int | None = 10_000,
     ) -> None:
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise TypeError(f"seed must be an int, not {type(seed).__name__}")
