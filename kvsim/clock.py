@@ -22,6 +22,7 @@ __all__ = ["Scheduler", "from_ms", "seconds_to_ms", "to_ms"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
+_FLOAT_EXACT_MS = 2**32 * 1000  # up to the year 2106
 
 T = TypeVar("T")
 
@@ -35,6 +36,10 @@ def to_ms(moment: datetime) -> int:
 
 def from_ms(ms: int) -> datetime:
     """The tz-aware UTC ``datetime`` of an epoch-milliseconds count."""
+    if 0 <= ms < _FLOAT_EXACT_MS:
+        # Twice as fast; ms / 1000 is within a quarter microsecond of exact
+        # in this range, so rounding to microseconds gives the exact value.
+        return datetime.fromtimestamp(ms / 1000, UTC)
     return _EPOCH + timedelta(milliseconds=ms)
 
 
@@ -62,24 +67,25 @@ class Scheduler(Generic[T]):
     ['a', 'b', 'c']
     """
 
-    __slots__ = ("_heap", "_seq")
+    __slots__ = ("_seq", "heap")
 
     def __init__(self) -> None:
-        self._heap: list[tuple[int, int, T]] = []
+        #: The heap itself, for O(1) peeks on hot paths; change it only through methods.
+        self.heap: list[tuple[int, int, T]] = []
         self._seq = 0
 
     def __len__(self) -> int:
-        return len(self._heap)
+        return len(self.heap)
 
     def push(self, due: int, item: T) -> int:
         """Schedule ``item`` at ``due`` ms; returns its sequence number. O(log n)."""
         self._seq += 1
-        heapq.heappush(self._heap, (due, self._seq, item))
+        heapq.heappush(self.heap, (due, self._seq, item))
         return self._seq
 
     def push_at(self, due: int, seq: int, item: T) -> None:
         """Re-insert an entry with a known sequence number (restoring a snapshot)."""
-        heapq.heappush(self._heap, (due, seq, item))
+        heapq.heappush(self.heap, (due, seq, item))
 
     def set_last_seq(self, seq: int) -> None:
         """Continue numbering after ``seq`` (restoring a snapshot)."""
@@ -87,15 +93,15 @@ class Scheduler(Generic[T]):
 
     def peek_due(self) -> int | None:
         """Due time of the earliest entry, or None when empty. O(1)."""
-        return self._heap[0][0] if self._heap else None
+        return self.heap[0][0] if self.heap else None
 
     def pop(self) -> tuple[int, int, T]:
         """Remove and return the earliest entry. O(log n)."""
-        return heapq.heappop(self._heap)
+        return heapq.heappop(self.heap)
 
     def ordered(self) -> list[tuple[int, int, T]]:
         """All entries in the order they will run. O(n log n)."""
-        return sorted(self._heap, key=lambda entry: (entry[0], entry[1]))
+        return sorted(self.heap, key=lambda entry: (entry[0], entry[1]))
 
     @property
     def last_seq(self) -> int:

@@ -72,7 +72,12 @@ def data_endpoint(region: str, prefix: str, rng: random.Random) -> str:
     return f"https://{prefix}-{rng.getrandbits(32):08x}.kinesisvideo.{region}.{dns_suffix(region)}"
 
 
+_SHORT_ID_LIMIT = 16**12
+
+
 def request_id(counter: int) -> str:
     """A request id in UUID form, derived from the simulator's call counter."""
+    if counter < _SHORT_ID_LIMIT:  # one format instead of five slices
+        return f"00000000-0000-0000-0000-{counter:012x}"
     digits = f"{counter:032x}"
     return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"

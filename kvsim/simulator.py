@@ -132,12 +132,12 @@ class Simulator:
             extra_ms = 0
             # A call sees every change due by now: step() runs one change at a
             # time and may leave another due at the same instant.
-            world.run_due(world.now_ms)
+            world.catch_up()
             try:
                 shape.validate(params)
                 if allowed is not None and operation not in allowed:
                     raise denial(operation, region.account_id)
-                if self.faults:
+                if self.faults.rules:
                     injected, extra_ms = self.faults.decide(
                         operation, region.account_id, region.name, params
                     )

@@ -51,7 +51,7 @@ def jsonable(value: Any) -> Any:
 class Trace:
     """A bounded record of calls and clock steps (``limit=None``: unbounded)."""
 
-    __slots__ = ("_entries", "dropped", "limit")
+    __slots__ = ("_entries", "_recorded", "limit")
 
     def __init__(self, limit: int | None) -> None:
         if limit is not None and (
@@ -59,19 +59,21 @@ class Trace:
         ):
             raise ValueError(f"trace_limit must be an int >= 0 or None, got {limit!r}")
         self.limit = limit
+        # The deque drops the oldest entries itself; counting what went in tells
+        # how many it dropped without a check per call.
         self._entries: deque[tuple[Any, ...]] = deque(maxlen=limit)
-        #: How many of the oldest entries the limit has pushed out.
-        self.dropped = 0
+        self._recorded = 0
 
     def __len__(self) -> int:
         return len(self._entries)
 
+    @property
+    def dropped(self) -> int:
+        """How many of the oldest entries the limit has pushed out."""
+        return self._recorded - len(self._entries)
+
     def _append(self, entry: tuple[Any, ...]) -> None:
-        if self.limit == 0:
-            self.dropped += 1
-            return
-        if self.limit is not None and len(self._entries) == self.limit:
-            self.dropped += 1
+        self._recorded += 1
         self._entries.append(entry)
 
     def call(
@@ -86,7 +88,8 @@ class Trace:
         message: str | None,
     ) -> None:
         """Record one API call and its outcome. O(1)."""
-        self._append(
+        self._recorded += 1  # inlined _append: this runs on every call
+        self._entries.append(
             (_CALL, now_ms, account_id, region_name, operation, params, response, error, message)
         )
 
@@ -122,7 +125,7 @@ class Trace:
     def clear(self) -> None:
         """Forget every entry."""
         self._entries.clear()
-        self.dropped = 0
+        self._recorded = 0
 
 
 _METHOD = {operation: method for method, operation in METHOD_NAMES.items()}

@@ -133,8 +133,18 @@ class String(Shape):
                 f"valid min length: {self.min}"
             )
             return
-        for constraint in self.service_problems(value):
-            problems.constraint(path, value, constraint)
+        if not self.satisfied(value):
+            for constraint in self.service_problems(value):
+                problems.constraint(path, value, constraint)
+
+    def satisfied(self, value: str) -> bool:
+        """Whether ``value`` meets every service-side constraint (the fast path)."""
+        limit = self.max
+        if limit is not None and len(value) > limit // 2 and _java_length(value) > limit:
+            return False
+        if self.enum is not None and value not in self.enum:
+            return False
+        return self.matches(value)
 
     def service_problems(self, value: Any) -> list[str]:
         found = []
@@ -304,11 +314,12 @@ class Map(Shape):
 class Structure(Shape):
     """A structure of named members, some required."""
 
-    __slots__ = ("members", "required")
+    __slots__ = ("_wire_names", "members", "required")
 
     def __init__(self, members: Mapping[str, Shape], *, required: Sequence[str] = ()) -> None:
         self.members = dict(members)
         self.required = tuple(required)
+        self._wire_names = {name: _wire_name(name) for name in self.members}
 
     def check(self, value: object, name: str, path: str, problems: _Problems) -> None:
         if not isinstance(value, dict):
@@ -327,10 +338,13 @@ class Structure(Shape):
                 problems.client.append(
                     f'Unknown parameter in {label}: "{key}", must be one of: {", ".join(members)}'
                 )
-        prefix = f"{path}." if path else ""
-        dotted = f"{name}." if name else ""
+        wire_names = self._wire_names
+        if not name:  # the request itself: members are named as they are
+            for key in known:
+                members[key].check(value[key], key, wire_names[key], problems)
+            return
         for key in known:
-            members[key].check(value[key], dotted + key, prefix + _wire_name(key), problems)
+            members[key].check(value[key], f"{name}.{key}", f"{path}.{wire_names[key]}", problems)
 
     def validate(self, params: Mapping[str, Any]) -> None:
         """Check a whole input: raise the client-side or the service-side error.
