@@ -7,11 +7,11 @@ format per partition, and what a re-created stream looks like.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from helpers import raises
 
 import kvsim
 from kvsim.client import KinesisVideoClient
@@ -20,22 +20,6 @@ ACCOUNT = "123456789012"
 OTHER_ACCOUNT = "210987654321"
 NOT_FOUND = "The requested stream is not found or not active."
 START_MS = 1767225600000  # kvsim.DEFAULT_START in epoch milliseconds
-STATUS = {"ResourceNotFoundException": 404, "NotAuthorizedException": 401}
-
-
-def raises(method: Callable[..., Any], code: str, /, **kwargs: Any) -> kvsim.ClientError:
-    """Call ``method`` and check it fails with ``code`` exactly as botocore reports it."""
-    with pytest.raises(kvsim.ClientError) as info:
-        method(**kwargs)
-    err = info.value
-    op = "".join(part.title() for part in method.__name__.split("_"))
-    assert isinstance(err, getattr(kvsim.errors, code))
-    assert err.response["Error"]["Code"] == code
-    assert err.response["ResponseMetadata"]["HTTPStatusCode"] == STATUS.get(code, 400)
-    assert err.operation_name == op
-    message = err.response["Error"]["Message"]
-    assert str(err) == f"An error occurred ({code}) when calling the {op} operation: {message}"
-    return err
 
 
 def info(kv: KinesisVideoClient, **kwargs: Any) -> dict[str, Any]:

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Any
 
 import pytest
+from helpers import raises
 
 import kvsim
 from kvsim.client import KinesisVideoClient
 
 NOT_FOUND = "The requested stream is not found or not active."
-STATUS = {
-    "ResourceNotFoundException": 404,
-    "NotAuthorizedException": 401,
-    "AccessDeniedException": 401,
-}
 MEDIA_APIS = ["PUT_MEDIA", "GET_MEDIA"]
 ARCHIVE_APIS = [
     "LIST_FRAGMENTS",
@@ -26,21 +20,6 @@ ARCHIVE_APIS = [
     "GET_CLIP",
     "GET_IMAGES",
 ]
-
-
-def raises(method: Callable[..., Any], code: str, /, **kwargs: Any) -> kvsim.ClientError:
-    """Call ``method`` and check it fails with ``code`` exactly as botocore reports it."""
-    with pytest.raises(kvsim.ClientError) as info:
-        method(**kwargs)
-    err = info.value
-    op = "".join(part.title() for part in method.__name__.split("_"))
-    assert isinstance(err, getattr(kvsim.errors, code))
-    assert err.response["Error"]["Code"] == code
-    assert err.response["ResponseMetadata"]["HTTPStatusCode"] == STATUS.get(code, 400)
-    assert err.operation_name == op
-    message = err.response["Error"]["Message"]
-    assert str(err) == f"An error occurred ({code}) when calling the {op} operation: {message}"
-    return err
 
 
 def endpoint(kv: KinesisVideoClient, api: str, name: str = "cam-1") -> str:

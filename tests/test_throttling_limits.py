@@ -2,32 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from helpers import raises
 
 import kvsim
 from kvsim.client import KinesisVideoClient
 
-STATUS = {"ResourceNotFoundException": 404, "NotAuthorizedException": 401}
 FROZEN = kvsim.Timings(call_latency=0)  # no time passes between calls
-
-
-def raises(method: Callable[..., Any], code: str, /, **kwargs: Any) -> kvsim.ClientError:
-    """Call ``method`` and check it fails with ``code`` exactly as botocore reports it."""
-    with pytest.raises(kvsim.ClientError) as info:
-        method(**kwargs)
-    err = info.value
-    op = "".join(part.title() for part in method.__name__.split("_"))
-    assert isinstance(err, getattr(kvsim.errors, code))
-    assert err.response["Error"]["Code"] == code
-    assert err.response["ResponseMetadata"]["HTTPStatusCode"] == STATUS.get(code, 400)
-    assert err.operation_name == op
-    message = err.response["Error"]["Message"]
-    assert str(err) == f"An error occurred ({code}) when calling the {op} operation: {message}"
-    return err
 
 
 def world(**limits: Any) -> tuple[kvsim.Simulator, KinesisVideoClient]:

@@ -3,32 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 import pytest
+from helpers import raises
 
 import kvsim
 from kvsim.client import KinesisVideoClient
 
 NOT_FOUND = "The requested stream is not found or not active."
-STATUS = {"ResourceNotFoundException": 404, "NotAuthorizedException": 401}
 INCREASE, DECREASE = "INCREASE_DATA_RETENTION", "DECREASE_DATA_RETENTION"
-
-
-def raises(method: Callable[..., Any], code: str, /, **kwargs: Any) -> kvsim.ClientError:
-    """Call ``method`` and check it fails with ``code`` exactly as botocore reports it."""
-    with pytest.raises(kvsim.ClientError) as info:
-        method(**kwargs)
-    err = info.value
-    op = "".join(part.title() for part in method.__name__.split("_"))
-    assert isinstance(err, getattr(kvsim.errors, code))
-    assert err.response["Error"]["Code"] == code
-    assert err.response["ResponseMetadata"]["HTTPStatusCode"] == STATUS.get(code, 400)
-    assert err.operation_name == op
-    message = err.response["Error"]["Message"]
-    assert str(err) == f"An error occurred ({code}) when calling the {op} operation: {message}"
-    return err
 
 
 def info(kv: KinesisVideoClient, name: str = "cam-1") -> dict[str, Any]:

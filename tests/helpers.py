@@ -1,0 +1,35 @@
+"""Assertions shared by the operation tests (importable as ``helpers``: pytest puts
+``tests/`` on ``sys.path`` for its test modules)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+import kvsim
+
+#: HTTP status of each error code the service model gives a status other than 400.
+STATUS = {
+    "ResourceNotFoundException": 404,
+    "StreamEdgeConfigurationNotFoundException": 404,
+    "NotAuthorizedException": 401,
+    "AccessDeniedException": 401,
+}
+
+
+def raises(method: Callable[..., Any], code: str, /, **kwargs: Any) -> kvsim.ClientError:
+    """Call ``method`` and check it fails with ``code`` exactly as botocore reports it:
+    the class, the code, the model's HTTP status, the operation name and ``str()``."""
+    with pytest.raises(kvsim.ClientError) as info:
+        method(**kwargs)
+    err = info.value
+    op = "".join(part.title() for part in method.__name__.split("_"))
+    assert isinstance(err, getattr(kvsim.errors, code))
+    assert err.response["Error"]["Code"] == code
+    assert err.response["ResponseMetadata"]["HTTPStatusCode"] == STATUS.get(code, 400)
+    assert err.operation_name == op
+    message = err.response["Error"]["Message"]
+    assert str(err) == f"An error occurred ({code}) when calling the {op} operation: {message}"
+    return err
