@@ -73,7 +73,7 @@ from hypothesis.stateful import (
 )
 
 from . import strategies as kvs
-from .client import KinesisVideoClient, Paginator
+from .client import KinesisVideoClient, KinesisVideoOperations, Paginator
 from .config import OPERATIONS, Limits, Timings
 from .errors import ClientError, ParamValidationError
 from .simulator import Simulator
@@ -551,7 +551,7 @@ def _member_ok(operation: str, member: str, value: Any) -> bool:
     return True if check is None else bool(check(value))
 
 
-class CheckedClient:
+class CheckedClient(KinesisVideoOperations):
     """A ``kinesisvideo`` client that checks every call against a :class:`ReferenceModel`.
 
     Same methods, arguments, responses and errors as the client it wraps.
@@ -578,10 +578,8 @@ class CheckedClient:
 
     def get_paginator(self, operation_name: str) -> Paginator:
         """A ``list_streams`` paginator whose pages are checked too."""
-        paginator = self._client.get_paginator(operation_name)
-        # The real paginator, fetching its pages through this client's checks.
-        paginator._client = cast(KinesisVideoClient, self)
-        return paginator
+        self._client.get_paginator(operation_name)  # the same errors as the real client's
+        return Paginator(self)
 
     # -- the check around every call ------------------------------------------------------
 
@@ -774,68 +772,6 @@ class CheckedClient:
         listed = response.get("StreamInfoList") or []
         if token and listed:
             self._machine.model.tokens[token] = listed[-1]["StreamName"]
-
-    # -- the 15 operations, as boto3 names them -------------------------------------------
-
-    def create_stream(self, **kwargs: Any) -> dict[str, Any]:
-        """CreateStream, checked."""
-        return self._call("CreateStream", kwargs)
-
-    def describe_stream(self, **kwargs: Any) -> dict[str, Any]:
-        """DescribeStream, checked."""
-        return self._call("DescribeStream", kwargs)
-
-    def list_streams(self, **kwargs: Any) -> dict[str, Any]:
-        """ListStreams, checked."""
-        return self._call("ListStreams", kwargs)
-
-    def update_stream(self, **kwargs: Any) -> dict[str, Any]:
-        """UpdateStream, checked."""
-        return self._call("UpdateStream", kwargs)
-
-    def update_data_retention(self, **kwargs: Any) -> dict[str, Any]:
-        """UpdateDataRetention, checked."""
-        return self._call("UpdateDataRetention", kwargs)
-
-    def delete_stream(self, **kwargs: Any) -> dict[str, Any]:
-        """DeleteStream, checked."""
-        return self._call("DeleteStream", kwargs)
-
-    def get_data_endpoint(self, **kwargs: Any) -> dict[str, Any]:
-        """GetDataEndpoint, checked."""
-        return self._call("GetDataEndpoint", kwargs)
-
-    def tag_stream(self, **kwargs: Any) -> dict[str, Any]:
-        """TagStream, checked."""
-        return self._call("TagStream", kwargs)
-
-    def untag_stream(self, **kwargs: Any) -> dict[str, Any]:
-        """UntagStream, checked."""
-        return self._call("UntagStream", kwargs)
-
-    def list_tags_for_stream(self, **kwargs: Any) -> dict[str, Any]:
-        """ListTagsForStream, checked."""
-        return self._call("ListTagsForStream", kwargs)
-
-    def tag_resource(self, **kwargs: Any) -> dict[str, Any]:
-        """TagResource, checked."""
-        return self._call("TagResource", kwargs)
-
-    def untag_resource(self, **kwargs: Any) -> dict[str, Any]:
-        """UntagResource, checked."""
-        return self._call("UntagResource", kwargs)
-
-    def list_tags_for_resource(self, **kwargs: Any) -> dict[str, Any]:
-        """ListTagsForResource, checked."""
-        return self._call("ListTagsForResource", kwargs)
-
-    def describe_stream_storage_configuration(self, **kwargs: Any) -> dict[str, Any]:
-        """DescribeStreamStorageConfiguration, checked."""
-        return self._call("DescribeStreamStorageConfiguration", kwargs)
-
-    def update_stream_storage_configuration(self, **kwargs: Any) -> dict[str, Any]:
-        """UpdateStreamStorageConfiguration, checked."""
-        return self._call("UpdateStreamStorageConfiguration", kwargs)
 
 
 # -- the machine ---------------------------------------------------------------------------
