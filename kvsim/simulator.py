@@ -147,8 +147,7 @@ class Simulator:
             except ParamValidationError as error:
                 trace.call(
                     world.now_ms,
-                    region.account_id,
-                    region.name,
+                    region,
                     operation,
                     params,
                     None,
@@ -159,30 +158,12 @@ class Simulator:
             except ClientError as error:
                 self._calls += 1
                 error._bind(error.message, operation, request_id(self._calls))
-                trace.call(
-                    world.now_ms,
-                    region.account_id,
-                    region.name,
-                    operation,
-                    params,
-                    None,
-                    error.code,
-                    error.message,
-                )
+                trace.call(world.now_ms, region, operation, params, None, error.code, error.message)
                 world.advance_ms(self._latency_ms + extra_ms)
                 raise
             self._calls += 1
             rid = request_id(self._calls)
-            trace.call(
-                world.now_ms,
-                region.account_id,
-                region.name,
-                operation,
-                params,
-                result,
-                None,
-                None,
-            )
+            trace.call(world.now_ms, region, operation, params, result, None, None)
             world.advance_ms(self._latency_ms + extra_ms)
         result["ResponseMetadata"] = {
             "RequestId": rid,

@@ -494,19 +494,18 @@ def _valid(operation: str, params: Mapping[str, Any]) -> bool:
 
 
 _TAGGING_BY_STREAM = frozenset({"TagStream", "UntagStream", "ListTagsForStream"})
+_API_NAMES = (
+    "PUT_MEDIA",
+    "GET_MEDIA",
+    "LIST_FRAGMENTS",
+    "GET_MEDIA_FOR_FRAGMENT_LIST",
+    "GET_HLS_STREAMING_SESSION_URL",
+    "GET_DASH_STREAMING_SESSION_URL",
+    "GET_CLIP",
+    "GET_IMAGES",
+)
 _ENUMS: dict[str, frozenset[str]] = {
-    "APIName": frozenset(
-        {
-            "PUT_MEDIA",
-            "GET_MEDIA",
-            "LIST_FRAGMENTS",
-            "GET_MEDIA_FOR_FRAGMENT_LIST",
-            "GET_HLS_STREAMING_SESSION_URL",
-            "GET_DASH_STREAMING_SESSION_URL",
-            "GET_CLIP",
-            "GET_IMAGES",
-        }
-    ),
+    "APIName": frozenset(_API_NAMES),
     "Operation": frozenset({"INCREASE_DATA_RETENTION", "DECREASE_DATA_RETENTION"}),
 }
 _MEMBER_CHECKS: dict[str, Callable[[Any], object]] = {
@@ -788,16 +787,6 @@ LOW_RATES = {op: (5.0, 1.0) for op in sorted(_STREAM_RATED)} | {
     "ListStreams": (50.0, None),
 }
 _STALE_VERSION = "STALE00000"
-_API_NAMES = (
-    "PUT_MEDIA",
-    "GET_MEDIA",
-    "LIST_FRAGMENTS",
-    "GET_MEDIA_FOR_FRAGMENT_LIST",
-    "GET_HLS_STREAMING_SESSION_URL",
-    "GET_DASH_STREAMING_SESSION_URL",
-    "GET_CLIP",
-    "GET_IMAGES",
-)
 
 _tag_keys = st.one_of(st.sampled_from(TAG_KEY_POOL), kvs.tag_keys(max_size=8))
 _tags = kvs.tag_maps(max_size=4, keys=_tag_keys, values=kvs.tag_values(max_size=8))

@@ -14,10 +14,13 @@ from collections import deque
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .clock import from_ms
 from .config import METHOD_NAMES
+
+if TYPE_CHECKING:
+    from .state import Region
 
 __all__ = ["HEADER_KEY", "Trace", "jsonable"]
 
@@ -79,8 +82,7 @@ class Trace:
     def call(
         self,
         now_ms: int,
-        account_id: str,
-        region_name: str,
+        region: Region,
         operation: str,
         params: Mapping[str, Any],
         response: Mapping[str, Any] | None,
@@ -89,9 +91,7 @@ class Trace:
     ) -> None:
         """Record one API call and its outcome. O(1)."""
         self._recorded += 1  # inlined _append: this runs on every call
-        self._entries.append(
-            (_CALL, now_ms, account_id, region_name, operation, params, response, error, message)
-        )
+        self._entries.append((_CALL, now_ms, region, operation, params, response, error, message))
 
     def clock(self, now_ms: int, seconds: float | None) -> None:
         """Record a clock step: an advance by ``seconds``, or run-until-idle (None). O(1)."""
@@ -138,7 +138,7 @@ def _render(entry: tuple[Any, ...]) -> dict[str, Any]:
         return {"advance": entry[2], "at": at}
     if kind == _IDLE:
         return {"run_until_idle": True, "at": at}
-    _, _, account_id, region_name, operation, params, response, error, message = entry
+    _, _, region, operation, params, response, error, message = entry
     if error is None:
         body = {k: v for k, v in response.items() if k != "ResponseMetadata"}
         outcome: dict[str, Any] = {"response": jsonable(body)}
@@ -147,8 +147,8 @@ def _render(entry: tuple[Any, ...]) -> dict[str, Any]:
     return {
         "call": _METHOD[operation],
         "args": jsonable(params),
-        "account_id": account_id,
-        "region_name": region_name,
+        "account_id": region.account_id,
+        "region_name": region.name,
         "at": at,
         "outcome": outcome,
     }
