@@ -1,58 +1,55 @@
-"""What serving real boto3 clients costs: kvsim.boto against botocore's floor and moto.
+"""What serving real boto3 clients costs: kvsim.boto beside botocore's floor and moto.
 
-Run ``python benchmarks/bench_boto.py`` (about a minute on 2 cores) or
-``--quick``; ``--json PATH`` also writes the measurements.
+Scenario ``boto3_create_stream``: ``client.create_stream(StreamName=...)`` of
+a fresh name from a genuine boto3 client (so botocore's validation,
+serialization, signing, parsing and retry handler run every time), in worlds
+of ``Plan.boto_sizes`` streams (1,000 and 20,000), three ways:
 
-Three ways to answer ``client.create_stream(StreamName=...)`` from a genuine
-boto3 client (so botocore's validation, serialization, signing, parsing and
-retry handler run every time):
+- **kvsim.boto**: ``kvsim.boto.client(sim)``, its world filled through the facade;
+- **before-send floor**: a ``before-send`` hook that returns a canned
+  response and does nothing else: botocore's own cost, which no in-process
+  backend can go below;
+- **moto+boto3**: ``moto.mock_aws()`` with a boto3 client, its backend filled
+  with ``Stream`` objects as its ``create_stream`` makes them (going through
+  moto's API for 20,000 streams would take minutes; the state is the same).
+  The mock is started before and stopped after each of its batches (untimed):
+  while it is active moto's handler also sees the other clients' requests.
 
-- **floor**: a ``before-send`` hook that returns a canned response and does
-  nothing else: the cost of botocore itself, which no mock can go below;
-- **kvsim**: ``kvsim.boto.client(sim)``, in worlds of 1,000 and 20,000 streams;
-- **moto**: ``moto.mock_aws()``, in worlds of 1,000 and 20,000 streams.
-
-Each call is timed on its own (``time.perf_counter_ns``); a scenario runs a
-warm-up batch, then ``reps`` batches, and reports the median call. Floor and
-kvsim batches alternate so that both see the same machine; the ratios are
-taken within this one run. kvsim worlds are filled through the facade, moto's
-by putting ``Stream`` objects in its backend as its ``create_stream`` would
-(going through moto's API for 20,000 streams would take minutes; the state is
-the same).
-
-Targets: kvsim ≤ 1.2 × the floor; kvsim ≥ 2 × faster than moto at 1,000
-streams and ≥ 4 × at 20,000.
+moto's ``before-send`` handler, which botocore sessions made after moto is
+imported carry, is unregistered from the kvsim and floor clients, so they
+measure what they would without moto installed.
 """
 
 from __future__ import annotations
 
-import argparse
-import gc
-import json
-import platform
-import statistics
 import sys
-import time
+import warnings
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
-from botocore.awsrequest import AWSResponse
+if __package__ in (None, ""):  # run as a script: python benchmarks/bench_boto.py
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import kvsim
-import kvsim.boto
+from benchmarks.harness import (
+    ACCOUNT,
+    INSTALL_HINT,
+    REGION,
+    SEED,
+    Context,
+    Runner,
+    Target,
+    optional,
+    speed_ratios,
+)
 
-ACCOUNT = "123456789012"
-REGION = "us-east-1"
-SIZES = (1_000, 20_000)
-LIMITS = kvsim.Limits(max_streams_per_account=None, throttling=False)
-TARGETS = {
-    "kvsim / floor (max)": 1.2,
-    "moto / kvsim at 1000 (min)": 2.0,
-    "moto / kvsim at 20000 (min)": 4.0,
+SCENARIOS = {
+    "boto3_create_stream": "CreateStream from a real boto3 client: kvsim.boto, the before-send floor, moto+boto3",
 }
+LIMITS = kvsim.Limits(max_streams_per_account=None, throttling=False)
+FLOOR_TARGET = 1.2  # kvsim.boto's cost at most this many times the floor's
+MOTO_TARGETS = {1_000: 2.0, 20_000: 4.0}  # kvsim.boto at least this many times faster
 
 _CANNED = b'{"StreamARN":"arn:aws:kinesisvideo:us-east-1:123456789012:stream/cam/1767225600000"}'
 _CANNED_HEADERS = {
@@ -60,28 +57,6 @@ _CANNED_HEADERS = {
     "x-amzn-RequestId": "00000000-0000-0000-0000-000000000001",
     "Content-Length": str(len(_CANNED)),
 }
-
-
-@dataclass(frozen=True)
-class Plan:
-    """Calls per batch and timed batches per scenario."""
-
-    calls: int
-    reps: int
-
-
-FULL = Plan(calls=400, reps=7)
-QUICK = Plan(calls=100, reps=3)
-
-
-@dataclass
-class Result:
-    """One scenario: the median call in microseconds, and the batch medians."""
-
-    scenario: str
-    streams: int | None
-    median_us: float
-    batch_medians_us: list[float]
 
 
 class _Raw:
@@ -94,152 +69,160 @@ class _Raw:
         yield self.data
 
 
-def _floor_hook(request: Any, **kwargs: Any) -> AWSResponse:
+def _floor_hook(request: Any, **kwargs: Any) -> Any:
+    from botocore.awsrequest import AWSResponse
+
     return AWSResponse(request.url, 200, _CANNED_HEADERS, _Raw(_CANNED))
 
 
-def _session() -> Any:
+def session() -> Any:
+    """A fresh boto3 session with dummy credentials."""
+    import boto3
+
     return boto3.session.Session(
         aws_access_key_id="AKIDBENCH", aws_secret_access_key="x", region_name=REGION
     )
 
 
+def without_moto(client: Any) -> Any:
+    """``client`` without moto's process-wide ``before-send`` handler (if moto is loaded)."""
+    models = sys.modules.get("moto.core.models")
+    stubber = getattr(models, "botocore_stubber", None)
+    if stubber is not None:
+        client.meta.events.unregister("before-send", stubber)
+    return client
+
+
 def floor_client() -> Any:
     """A boto3 client whose every request is answered by a canned response."""
-    client = _session().client("kinesisvideo")
+    client = without_moto(session().client("kinesisvideo"))
     client.meta.events.register("before-send.kinesis-video", _floor_hook)
     return client
 
 
-def kvsim_client(size: int) -> Any:
-    """A kvsim.boto client of a world that already holds ``size`` streams."""
-    sim = kvsim.Simulator(seed=1, limits=LIMITS)
-    facade = sim.client(region_name=REGION, account_id=ACCOUNT)
+def kvsim_world(size: int, *, trace_limit: int = 10_000) -> kvsim.Simulator:
+    """A simulator holding ``size`` streams, filled through the facade and settled."""
+    sim = kvsim.Simulator(SEED, limits=LIMITS, trace_limit=trace_limit)
+    create = sim.client(region_name=REGION, account_id=ACCOUNT).create_stream
     for i in range(size):
-        facade.create_stream(StreamName=f"fill-{i:06d}")
-    return kvsim.boto.client(sim, region_name=REGION, account_id=ACCOUNT)
+        create(StreamName=f"fill-{i:07d}")
+    sim.run_until_idle()
+    return sim
 
 
-def _batch(client: Any, prefix: str, calls: int) -> list[int]:
-    times = []
-    create = client.create_stream
-    clock = time.perf_counter_ns
-    for i in range(calls):
-        name = f"{prefix}-{i:05d}"
-        start = clock()
-        create(StreamName=name)
-        times.append(clock() - start)
-    return times
+def kvsim_client(sim: kvsim.Simulator) -> Any:
+    """A kvsim.boto client of ``sim``."""
+    import kvsim.boto
+
+    return without_moto(kvsim.boto.client(sim, region_name=REGION, account_id=ACCOUNT))
 
 
-def _run(clients: dict[str, Any], plan: Plan, label: str) -> dict[str, list[list[int]]]:
-    """Warm up, then ``plan.reps`` rounds that each run one batch per client in turn."""
-    batches: dict[str, list[list[int]]] = {name: [] for name in clients}
-    for name, client in clients.items():
-        _batch(client, f"{label}-{name}-warm", max(20, plan.calls // 4))
-    for rep in range(plan.reps):
-        for name, client in clients.items():
-            gc.collect()
-            batches[name].append(_batch(client, f"{label}-{name}-{rep}", plan.calls))
-    return batches
+def _creator(client: Any, prefix: str, calls: int) -> Runner:
+    counter = [0]
+
+    def run() -> int:
+        create = client.create_stream
+        start = counter[0]
+        counter[0] += calls
+        for i in range(start, start + calls):
+            create(StreamName=f"{prefix}-{i:07d}")
+        return calls
+
+    return Runner("", run)
 
 
-def _result(scenario: str, streams: int | None, batches: list[list[int]]) -> Result:
-    every = [t for batch in batches for t in batch]
-    return Result(
-        scenario,
-        streams,
-        statistics.median(every) / 1000,
-        [round(statistics.median(b) / 1000, 1) for b in batches],
-    )
+class MotoBoto:
+    """moto's ``mock_aws`` holding ``size`` streams and a boto3 client of it."""
+
+    def __init__(self, moto: Any, size: int) -> None:
+        self.mock = moto.mock_aws()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from moto.kinesisvideo.models import Stream, kinesisvideo_backends
+            from moto.moto_api._internal import mock_random
+
+            self.mock.start()  # reset: an empty world
+            try:
+                mock_random.seed(SEED)
+                backend = kinesisvideo_backends[ACCOUNT][REGION]
+                for i in range(size):
+                    stream = Stream(ACCOUNT, REGION, "", f"fill-{i:07d}", "", "", 0, {})
+                    backend.streams[stream.arn] = stream
+                self.client = session().client("kinesisvideo")
+            finally:
+                self.mock.stop(remove_data=False)
+
+    def start(self) -> None:
+        self.mock.start(reset=False)
+
+    def stop(self) -> None:
+        self.mock.stop(remove_data=False)
 
 
-def measure_floor_and_kvsim(plan: Plan) -> list[Result]:
-    """Floor and kvsim at each size, alternating batches."""
-    results = []
-    for size in SIZES:
-        clients = {"floor": floor_client(), "kvsim": kvsim_client(size)}
-        batches = _run(clients, plan, f"s{size}")
-        results.append(_result("floor", size, batches["floor"]))
-        results.append(_result("kvsim", size, batches["kvsim"]))
-    return results
+def run(ctx: Context, names: list[str]) -> None:
+    """boto3_create_stream at each of ``Plan.boto_sizes``."""
+    if optional("boto3") is None:
+        ctx.note(f"boto3 is not installed: boto3_create_stream is skipped ({INSTALL_HINT})")
+        return
+    plan = ctx.plan
+    moto = optional("moto")
+    if moto is None:
+        ctx.note(f"moto is not installed: the moto baselines are skipped ({INSTALL_HINT})")
+    for size in plan.boto_sizes:
+        ctx.log(f"boto3 clients, worlds of {size:,} streams")
+        ours = _creator(kvsim_client(kvsim_world(size)), "kv", plan.boto_calls)
+        ours.system = "kvsim.boto"
+        floor = _creator(floor_client(), "floor", plan.boto_calls)
+        floor.system = "before-send floor"
+        runners = [ours, floor]
+        if moto is not None:
+            world = MotoBoto(moto, size)
+            theirs = _creator(world.client, "moto", plan.boto_calls)
+            theirs.system = "moto+boto3"
+            theirs.before, theirs.after = world.start, world.stop
+            runners.append(theirs)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ctx.measure("boto3_create_stream", size, runners)
 
 
-def measure_moto(plan: Plan) -> list[Result]:
-    """moto's mock_aws at each size (moto is imported only here)."""
-    import moto
-    from moto.kinesisvideo.models import Stream, kinesisvideo_backends
-
-    results = []
-    for size in SIZES:
-        with moto.mock_aws():
-            backend = kinesisvideo_backends[ACCOUNT][REGION]
-            for i in range(size):
-                stream = Stream(ACCOUNT, REGION, "", f"fill-{i:06d}", "", "", 0, {})
-                backend.streams[stream.arn] = stream
-            client = _session().client("kinesisvideo")
-            batches = _run({"moto": client}, plan, f"m{size}")
-            assert len(backend.streams) == size + plan.reps * plan.calls + max(20, plan.calls // 4)
-        results.append(_result("moto", size, batches["moto"]))
-    return results
-
-
-def _ratios(results: list[Result]) -> dict[str, float]:
-    by = {(r.scenario, r.streams): r.median_us for r in results}
-    ratios = {}
-    for size in SIZES:
-        ratios[f"kvsim / floor at {size}"] = by[("kvsim", size)] / by[("floor", size)]
-        if ("moto", size) in by:
-            ratios[f"moto / kvsim at {size}"] = by[("moto", size)] / by[("kvsim", size)]
-    return ratios
-
-
-def _verdicts(ratios: dict[str, float]) -> list[tuple[str, float, float, bool]]:
-    worst_floor = max(v for k, v in ratios.items() if k.startswith("kvsim / floor"))
-    rows = [
-        ("kvsim / floor (max)", worst_floor, TARGETS["kvsim / floor (max)"], worst_floor <= 1.2)
-    ]
-    for size in SIZES:
-        key = f"moto / kvsim at {size}"
-        if key in ratios:
-            target = TARGETS[f"{key} (min)"]
-            rows.append((f"{key} (min)", ratios[key], target, ratios[key] >= target))
-    return rows
+def targets(ctx: Context) -> list[Target]:
+    """kvsim.boto against the floor (at most 1.2× its cost) and moto (2× / 4× faster)."""
+    ratios = speed_ratios(ctx.results)
+    found = []
+    for size in ctx.plan.boto_sizes:
+        versus = ratios.get(("boto3_create_stream", size), {})
+        if "before-send floor" in versus:
+            found.append(
+                Target(
+                    "boto3 create cost vs before-send floor",
+                    f"{size:,} streams",
+                    1 / versus["before-send floor"],
+                    FLOOR_TARGET,
+                    at_most=True,
+                    unit="×",
+                )
+            )
+        if "moto+boto3" in versus and size in MOTO_TARGETS:
+            found.append(
+                Target(
+                    "boto3 create speed vs moto+boto3",
+                    f"{size:,} streams",
+                    versus["moto+boto3"],
+                    MOTO_TARGETS[size],
+                    at_most=False,
+                    unit="×",
+                )
+            )
+    return found
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--quick", action="store_true", help="fewer calls and batches")
-    parser.add_argument("--no-moto", action="store_true", help="skip the moto scenarios")
-    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the results as JSON")
-    args = parser.parse_args(argv)
-    plan = QUICK if args.quick else FULL
-    print(
-        f"kvsim {kvsim.__version__}, boto3 {boto3.__version__}, Python {platform.python_version()}, "
-        f"{plan.calls} calls x {plan.reps} batches per scenario"
-    )
-    started = time.perf_counter()
-    results = measure_floor_and_kvsim(plan)
-    if not args.no_moto:
-        results += measure_moto(plan)
-    print(f"\n{'scenario':10s} {'streams':>8s} {'median call':>12s}   batch medians (us)")
-    for r in results:
-        print(f"{r.scenario:10s} {r.streams:>8d} {r.median_us:>9.1f} us   {r.batch_medians_us}")
-    ratios = _ratios(results)
-    print()
-    for key, value in ratios.items():
-        print(f"{key:28s} {value:6.2f}x")
-    print()
-    verdicts = _verdicts(ratios)
-    for key, value, target, ok in verdicts:
-        print(f"{key:28s} {value:6.2f}x  target {target:g}x  {'OK' if ok else 'MISSED'}")
-    print(f"\n({time.perf_counter() - started:.0f} s)")
-    if args.json:
-        args.json.write_text(
-            json.dumps({"results": [asdict(r) for r in results], "ratios": ratios}, indent=2) + "\n"
-        )
-    return 0 if all(ok for *_, ok in verdicts) else 1
+def facts_text(ctx: Context) -> str:
+    """Nothing beyond the table."""
+    return ""
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from benchmarks import harness
+
+    sys.exit(harness.main(only=list(SCENARIOS)))

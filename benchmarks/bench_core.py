@@ -1,128 +1,99 @@
-"""Core performance benchmark of kvsim, measured through the public client facade.
+"""kvsim's core through the public facade, beside the engine's floor and moto's backend.
 
-Run ``python benchmarks/bench_core.py`` (full: worlds of 10^3 … 10^6 streams,
-under 15 minutes on 2 cores) or ``--quick`` (10^3 and 10^4, under a minute);
-``--json PATH`` also writes every measurement as JSON.
+Scenarios (``--only`` names) on a world of *size* ACTIVE streams with seeded,
+scattered names (``site00-cam-…`` … ``site07-cam-…``):
 
-Every scenario is a plain loop of ``sim.client(...)`` calls over a seeded,
-deterministic workload. Each one runs a warm-up batch, then ``reps`` timed
-batches (``time.perf_counter``, ``gc.collect()`` before each, the collector
-left on as users would have it); the table shows the median rate and the
-slowest and fastest batches. Worlds use ``Limits(max_streams_per_account=None,
-throttling=False)`` and the default ``Timings()`` (``call_latency=0.05``, so
-every call moves the clock and due changes run inside the timed loops), except
-the ``run_until_idle`` scenario, which queues its changes with
-``call_latency=0`` and a huge ``create_delay`` so none of them runs early.
+==========================  =========================================================
+``create_stream``           a fresh name into the world (the batch is deleted, untimed,
+                            before the next); also at ``Plan.moto_world`` (30,000) streams
+``describe_stream_name``    a seeded random stream by ``StreamName``
+``describe_stream_arn``     … by ``StreamARN``
+``describe_stream_hot``     by name among 1,000 fixed streams of the same world (a working
+                            set that stays in the CPU caches: the diagnostic for growth)
+``describe_stream_notrace`` by name with the call trace off (``trace_limit=0``): what the
+                            trace's bookkeeping adds, and how it grows with the world
+``list_streams``            a page of 100, following ``NextToken``
+``list_streams_prefix``     … with ``BEGINS_WITH`` one of the 8 name prefixes
+``update_stream``           a distinct ACTIVE stream with its current version (a version
+                            bump; settled, untimed, between batches)
+``update_data_retention``   … +1 hour of retention
+``tag_stream``              two tags on a seeded random stream by name
+``run_until_idle``          one of ``Plan.idle_changes`` pending CREATING → ACTIVE changes
+==========================  =========================================================
+
+Worlds use ``Limits(max_streams_per_account=None, throttling=False)``, the
+default ``Timings()`` (every call moves the clock 0.05 s, so due changes run
+inside the timed loops) and the default ``trace_limit=10_000``; each world is
+built, then as many calls are made as the trace keeps, so every size is
+measured with a full call trace, as a long test would have it.
+
+Baselines, in the same process and interleaved batch by batch:
+
+- **bare dict**: :class:`ReferenceStore`, the least a create (or describe)
+  could do, called the way the facade is (see its docstring);
+- **moto backend**: moto's ``KinesisVideoBackend`` called directly (no
+  boto3, no HTTP), filled with ``moto.kinesisvideo.models.Stream`` objects as
+  its ``create_stream`` makes them. Its create and describe-by-name scan every
+  stream, so its batches are sized to take about ``Plan.slow_batch_seconds``.
+  It has no paging, updates or tagging: those scenarios have no moto column.
 """
 
 from __future__ import annotations
 
-import argparse
+import contextlib
 import gc
-import inspect
-import json
-import platform
 import random
-import statistics
-import subprocess
 import sys
-import time
 import tracemalloc
+import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import kvsim
+if __package__ in (None, ""):  # run as a script: python benchmarks/bench_core.py
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-SEED = 20260101
-ACCOUNT = "123456789012"
-REGION = "us-east-1"
+import kvsim
+from benchmarks.harness import (
+    ACCOUNT,
+    INSTALL_HINT,
+    REGION,
+    SEED,
+    Context,
+    Plan,
+    Result,
+    Runner,
+    Target,
+    optional,
+    speed_ratios,
+    traced_growth,
+)
+
+SCENARIOS = {
+    "create_stream": "CreateStream of a fresh name into a world of N streams (+ bare dict, moto backend)",
+    "describe_stream_name": "DescribeStream by name, random streams (+ bare dict, moto backend)",
+    "describe_stream_arn": "DescribeStream by ARN, random streams (+ bare dict, moto backend)",
+    "describe_stream_hot": "DescribeStream by name among 1,000 hot streams of the same world",
+    "describe_stream_notrace": "DescribeStream by name with the call trace off (trace_limit=0)",
+    "list_streams": "ListStreams pages of 100, following NextToken",
+    "list_streams_prefix": "ListStreams pages of 100 with a BEGINS_WITH prefix",
+    "update_stream": "UpdateStream with the current version (a version bump)",
+    "update_data_retention": "UpdateDataRetention +1 hour (a version bump)",
+    "tag_stream": "TagStream, two tags on a random stream",
+    "run_until_idle": "run_until_idle over pending CREATING -> ACTIVE changes (10^6; 5*10^4 with --quick)",
+}
+#: The scenarios that run on a built world, in run order.
+WORLD_SCENARIOS = tuple(name for name in SCENARIOS if name != "run_until_idle")
+
 #: How many name prefixes ("site00-" … "site07-") the streams are spread over.
 GROUPS = 8
+#: Streams in the "hot" working set: few enough to stay in the CPU caches.
+HOT = 1_000
 LIMITS = kvsim.Limits(max_streams_per_account=None, throttling=False)
+#: The call trace every benchmark world keeps: the simulator's default, stated.
+TRACE_LIMIT = 10_000
 #: Pending changes for run_until_idle: nothing moves the clock, nothing falls due early.
 IDLE_TIMINGS = kvsim.Timings(create_delay=1_000_000.0, call_latency=0)
-
-TARGETS = {
-    "create_stream calls/s": 50_000,
-    "describe_stream calls/s": 100_000,
-    "per-call cost 10^6 / 10^3": 1.5,
-    "memory per stream (KiB)": 1.5,
-    "run_until_idle changes/s": 300_000,
-}
-
-
-@dataclass(frozen=True)
-class Plan:
-    """Sizes, repetitions and batch lengths of one run."""
-
-    sizes: tuple[int, ...]
-    reps: int
-    batch: int  # calls per timed batch for lookups and tagging
-    create_batch: int  # most streams created (then deleted) per timed batch
-    update_batch: int  # most streams updated per timed batch
-    list_pages: int  # ListStreams pages per timed batch
-
-
-FULL = Plan(
-    sizes=(1_000, 10_000, 100_000, 1_000_000),
-    reps=7,
-    batch=20_000,
-    create_batch=10_000,
-    update_batch=5_000,
-    list_pages=1_000,
-)
-QUICK = Plan(
-    sizes=(1_000, 10_000),
-    reps=5,
-    batch=10_000,
-    create_batch=5_000,
-    update_batch=2_000,
-    list_pages=500,
-)
-
-
-@dataclass
-class Result:
-    """The timed batches of one scenario at one world size."""
-
-    scenario: str
-    size: int
-    calls: int  # calls (or changes) per batch
-    seconds: list[float]  # wall-clock time of each timed batch
-    cpu_seconds: list[float]  # this process's CPU time of each timed batch
-    note: str = ""
-    ratio_small: float | None = None  # µs/call relative to the smallest size
-    ratio_dict: float | None = None  # µs/call relative to the bare-dict reference
-    rates: dict[str, float] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        per_s = sorted(self.calls / s for s in self.seconds)
-        self.rates = {
-            "median": statistics.median(per_s),
-            "min": per_s[0],
-            "max": per_s[-1],
-        }
-
-    @property
-    def us_per_call(self) -> float:
-        """Median wall-clock microseconds per call."""
-        return 1e6 / self.rates["median"]
-
-    @property
-    def cpu_us_per_call(self) -> float:
-        """Median CPU microseconds per call: what the call costs when the
-        process is not waiting for a core other processes hold."""
-        return 1e6 * statistics.median(self.cpu_seconds) / self.calls
-
-
-def log(message: str) -> None:
-    """Progress on stderr, stamped with the seconds since the run started."""
-    print(f"[{time.perf_counter() - _T0:7.1f}s] {message}", file=sys.stderr, flush=True)
-
-
-_T0 = time.perf_counter()
 
 
 def stream_name(i: int, offset: int) -> str:
@@ -132,100 +103,69 @@ def stream_name(i: int, offset: int) -> str:
     return f"site{u % GROUPS:02d}-cam-{u:08x}"
 
 
-def timed(
-    run: Callable[[], int], reps: int, *, before: Callable[[], None] | None = None
-) -> tuple[int, list[float], list[float]]:
-    """One warm-up and ``reps`` timed runs of ``run`` (which returns how many
-    calls it made); ``before`` prepares each run outside the timing. Returns
-    the calls per run and each run's wall-clock and CPU seconds."""
-    seconds: list[float] = []
-    cpu: list[float] = []
-    calls = 0
-    for rep in range(reps + 1):
-        if before is not None:
-            before()
-        gc.collect()
-        start, start_cpu = time.perf_counter(), time.process_time()
-        calls = run()
-        elapsed, elapsed_cpu = time.perf_counter() - start, time.process_time() - start_cpu
-        if rep:  # the first run is the warm-up
-            seconds.append(elapsed)
-            cpu.append(elapsed_cpu)
-    return calls, seconds, cpu
+class NameSource:
+    """Seeded fresh names for one world size (the same for kvsim and its baselines)."""
+
+    def __init__(self, size: int) -> None:
+        self.offset = random.Random(f"{SEED}:{size}").getrandbits(32)
+        self.next_id = 0
+
+    def take(self, count: int) -> list[str]:
+        """``count`` names never taken before."""
+        start = self.next_id
+        self.next_id += count
+        return [stream_name(i, self.offset) for i in range(start, start + count)]
 
 
-def traced_bytes() -> int:
-    """Bytes tracemalloc sees allocated now, after a full collection."""
-    gc.collect()
-    return tracemalloc.get_traced_memory()[0]
-
-
-def trace_limit() -> int:
-    """How many entries a default simulator's call trace keeps (0 if unbounded
-    or unknown)."""
-    parameter = inspect.signature(kvsim.Simulator).parameters.get("trace_limit")
-    default = parameter.default if parameter is not None else None
-    return default if isinstance(default, int) else 0
-
-
-def drop_trace(sim: kvsim.Simulator) -> None:
-    """Empty the simulator's call trace: bounded by ``trace_limit``, it is a
-    fixed cost of the simulator, not a cost per stream."""
-    trace = getattr(sim, "_trace", None)
-    if trace is not None:
-        trace.clear()
+# -- the worlds ---------------------------------------------------------------------------
 
 
 class BenchWorld:
-    """A simulator holding ``size`` ACTIVE streams with seeded names, built fast.
+    """A simulator holding ``size`` ACTIVE streams, its names and ARNs in creation order.
 
-    With ``trace_memory``, ``memory`` is the traced bytes per stream once built
-    and settled, and ``trace_bytes`` what the call trace held at that point.
+    ``bytes`` is what the settled world holds (tracemalloc, after
+    ``gc.collect()``), without the benchmark's own lists and without the call
+    trace (a fixed cost, bounded by ``trace_limit``; ``trace_bytes`` is its size).
     """
 
-    def __init__(self, size: int, *, trace_memory: bool) -> None:
+    def __init__(self, size: int, *, traced: bool = True) -> None:
         self.size = size
-        self.sim = kvsim.Simulator(SEED, limits=LIMITS)
-        self.kv = self.sim.client("kinesisvideo", region_name=REGION, account_id=ACCOUNT)
-        self.rng = random.Random(f"{SEED}:{size}")
-        self.offset = self.rng.getrandbits(32)
-        self.next_id = 0
-        self.memory = 0.0
-        self.trace_bytes = 0
-        if trace_memory:
-            tracemalloc.start()
-            base = traced_bytes()
-        self.names: list[str] = []
+        self.names_source = NameSource(size)
+        self.rng = random.Random(f"{SEED}:{size}:picks")
+        self.names = self.names_source.take(size)
         self.arns: list[str] = []
-        create = self.kv.create_stream
-        for name in self.fresh_names(size):
-            self.names.append(name)
-            self.arns.append(create(StreamName=name)["StreamARN"])
-        self.sim.run_until_idle()
-        if trace_memory:
-            with_trace = traced_bytes()
-            drop_trace(self.sim)
-            used = traced_bytes() - base
-            tracemalloc.stop()
-            lists = sys.getsizeof(self.names) + sys.getsizeof(self.arns)
-            self.memory = (used - lists) / size
-            self.trace_bytes = with_trace - base - used
+        with traced_growth() if traced else _untraced() as kept:
+            self.sim = kvsim.Simulator(SEED, limits=LIMITS, trace_limit=TRACE_LIMIT)
+            self.kv = self.sim.client("kinesisvideo", region_name=REGION, account_id=ACCOUNT)
+            create, arns = self.kv.create_stream, self.arns
+            for name in self.names:
+                arns.append(create(StreamName=name)["StreamARN"])
+            self.sim.run_until_idle()
+            with_trace = _traced_now() if traced else 0
+            self.sim._trace.clear()  # a fixed cost, not a cost per stream
+            without = _traced_now() if traced else 0
+        self.trace_bytes = with_trace - without
+        self.bytes = kept[0] - sys.getsizeof(self.arns) if kept else 0.0
         self.fill_trace()
 
-    def fill_trace(self) -> None:
-        """Make as many calls as the call trace keeps, so every world is measured
-        with a full trace: while it grows, the garbage collector walks it over
-        and over, which would slow the first scenarios of small worlds only."""
-        describe = self.kv.describe_stream
-        names = self.names
-        for i in range(trace_limit()):
-            describe(StreamName=names[i % self.size])
+    @contextlib.contextmanager
+    def quiet(self) -> Iterator[None]:
+        """The call trace off (``trace_limit=0``) for a while: under tracemalloc its
+        rotation (old entries freed, new ones allocated) would look like growth."""
+        from kvsim.trace import Trace
 
-    def fresh_names(self, count: int) -> Iterator[str]:
-        """``count`` names never used before in this world."""
-        start = self.next_id
-        self.next_id += count
-        return (stream_name(i, self.offset) for i in range(start, start + count))
+        saved, self.sim._trace = self.sim._trace, Trace(0)
+        try:
+            yield
+        finally:
+            self.sim._trace = saved
+
+    def fill_trace(self) -> None:
+        """Make as many calls as the trace keeps: while it grows, the collector
+        walks it over and over, which would slow the first scenarios only."""
+        describe, names = self.kv.describe_stream, self.names
+        for i in range(TRACE_LIMIT):
+            describe(StreamName=names[i % self.size])
 
     def sample(self, count: int) -> list[int]:
         """``count`` seeded stream indexes (distinct when ``count <= size``)."""
@@ -234,12 +174,195 @@ class BenchWorld:
         return [self.rng.randrange(self.size) for _ in range(count)]
 
 
+def _traced_now() -> int:
+    gc.collect()
+    return tracemalloc.get_traced_memory()[0]
+
+
+class _untraced:
+    """A stand-in for :func:`traced_growth` that measures nothing."""
+
+    def __enter__(self) -> list[float]:
+        return []
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+class _Record:
+    """The reference store's record of one stream."""
+
+    __slots__ = ("arn", "name", "status")
+
+    def __init__(self, name: str, arn: str) -> None:
+        self.name = name
+        self.arn = arn
+        self.status = "CREATING"
+
+
+class ReferenceStore:
+    """The floor for the engine: the least a create or a describe could do.
+
+    ``create_stream(**kwargs)`` reads ``StreamName``, checks that it is new
+    (a ``KeyError`` if not), builds the ARN by concatenation, inserts a
+    three-field ``__slots__`` record in one dict and returns
+    ``{"StreamARN": arn}``. ``describe_stream(**kwargs)`` finds the record by
+    ``StreamName``, or by ``StreamARN`` (the name cut out of the ARN, then the
+    record's ARN compared), and returns ``{"StreamInfo": {name, ARN, status}}``.
+    No validation, no clock, no versions, no sorted index, no trace.
+    """
+
+    def __init__(self) -> None:
+        self.streams: dict[str, _Record] = {}
+        self.prefix = f"arn:aws:kinesisvideo:{REGION}:{ACCOUNT}:stream/"
+
+    def create_stream(self, **kwargs: Any) -> dict[str, str]:
+        name = kwargs["StreamName"]
+        if name in self.streams:
+            raise KeyError(name)
+        arn = self.prefix + name + "/0"
+        self.streams[name] = _Record(name, arn)
+        return {"StreamARN": arn}
+
+    def describe_stream(self, **kwargs: Any) -> dict[str, dict[str, str]]:
+        arn = kwargs.get("StreamARN")
+        if arn is not None:
+            record = self.streams[arn.rsplit("/", 2)[1]]
+            if record.arn != arn:
+                raise KeyError(arn)
+        else:
+            record = self.streams[kwargs["StreamName"]]
+        return {
+            "StreamInfo": {"StreamName": record.name, "StreamARN": record.arn, "Status": "ACTIVE"}
+        }
+
+    def delete(self, name: str) -> None:
+        del self.streams[name]
+
+
+class RefWorld:
+    """A :class:`ReferenceStore` of ``size`` streams with the benchmark world's names."""
+
+    def __init__(self, size: int, names: list[str], *, traced: bool) -> None:
+        with traced_growth() if traced else _untraced() as kept:
+            self.store = ReferenceStore()
+            create, arns = self.store.create_stream, []
+            for name in names:
+                arns.append(create(StreamName=name)["StreamARN"])
+        self.arns = arns
+        self.bytes = kept[0] - sys.getsizeof(arns) if kept else 0.0
+
+
+class MotoWorld:
+    """moto's Kinesis Video backend holding ``size`` streams, called directly."""
+
+    def __init__(self, size: int, names: list[str], moto_models: Any, *, traced: bool) -> None:
+        self.models = moto_models
+        internal = optional("moto.moto_api._internal")
+        if internal is not None:
+            internal.mock_random.seed(SEED)  # moto's own seeded source: same versions each run
+        with traced_growth() if traced else _untraced() as kept:
+            self.backend = moto_models.KinesisVideoBackend(REGION, ACCOUNT)
+            streams, stream = self.backend.streams, moto_models.Stream
+            arns = []
+            for name in names:
+                # What moto's create_stream does, without its scan for the name.
+                made = stream(ACCOUNT, REGION, "", name, "", "", 0, {})
+                streams[made.arn] = made
+                arns.append(made.arn)
+        self.arns = arns
+        self.bytes = kept[0] - sys.getsizeof(arns) if kept else None
+
+    def create(self, name: str) -> str:
+        arn: str = self.backend.create_stream(
+            device_name="",
+            stream_name=name,
+            media_type="",
+            kms_key_id="",
+            data_retention_in_hours=0,
+            tags={},
+        )
+        return arn
+
+
+def moto_models(ctx: Context) -> Any:
+    """moto's Kinesis Video models, or None with a note when moto is missing."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        models = optional("moto.kinesisvideo.models")
+    if models is None:
+        ctx.note(f"moto is not installed: the moto baselines are skipped ({INSTALL_HINT})")
+    return models
+
+
+def calibrate(ctx: Context, one_call: Callable[[], object], most: int) -> int:
+    """How many calls of a slow baseline fill a batch of ``Plan.slow_batch_seconds``
+    (at least 3, at most ``most``), from timing 3 calls."""
+    import time
+
+    start = time.perf_counter()
+    for _ in range(3):
+        one_call()
+    per_call = (time.perf_counter() - start) / 3
+    return max(3, min(most, int(ctx.plan.slow_batch_seconds / max(per_call, 1e-9))))
+
+
 # -- scenarios on a built world ---------------------------------------------------------
 
 
-def bench_create(world: BenchWorld, plan: Plan) -> Result:
-    """CreateStream of fresh names into the world; each batch is deleted afterwards
-    (untimed) so every batch starts from ``size`` streams."""
+#: moto's world is filled under tracemalloc (3× slower) up to this size only.
+MOTO_TRACED_MAX = 30_000
+
+
+class Worlds:
+    """The kvsim world of one size and, built on demand, its baselines' worlds.
+    Worlds of the plan's sizes are built under tracemalloc (memory per stream);
+    the extra ``moto_world`` size is not."""
+
+    def __init__(self, ctx: Context, size: int) -> None:
+        self.ctx = ctx
+        self.size = size
+        self.traced = size in ctx.plan.sizes
+        ctx.log(
+            f"building a world of {size:,} streams (tracemalloc {'on' if self.traced else 'off'})"
+        )
+        self.kvsim = BenchWorld(size, traced=self.traced)
+        if self.traced:
+            ctx.facts.setdefault("memory", {})[str(size)] = {
+                "settled_bytes_per_stream": self.kvsim.bytes / size,
+                "trace_bytes": self.kvsim.trace_bytes,
+            }
+            ctx.log(
+                f"  built: {self.kvsim.bytes / size:,.0f} B per stream; the call trace "
+                f"({TRACE_LIMIT:,} entries) holds {self.kvsim.trace_bytes / 2**20:.1f} MiB more"
+            )
+        self._ref: RefWorld | None = None
+        self._moto: MotoWorld | None = None
+        self._moto_tried = False
+
+    @property
+    def ref(self) -> RefWorld:
+        if self._ref is None:
+            self._ref = RefWorld(self.size, self.kvsim.names, traced=self.traced)
+        return self._ref
+
+    @property
+    def moto(self) -> MotoWorld | None:
+        if not self._moto_tried:
+            self._moto_tried = True
+            models = moto_models(self.ctx)
+            if models is not None:
+                traced = self.traced and self.size <= MOTO_TRACED_MAX
+                self.ctx.log(f"  filling moto's backend with {self.size:,} streams")
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    self._moto = MotoWorld(self.size, self.kvsim.names, models, traced=traced)
+        return self._moto
+
+
+def bench_create(w: Worlds) -> list[Runner]:
+    """CreateStream of fresh names; each batch is deleted (untimed) before the next."""
+    plan, world = w.ctx.plan, w.kvsim
     count = min(world.size, plan.create_batch)
     kv, sim = world.kv, world.sim
     made: list[str] = []
@@ -250,7 +373,7 @@ def bench_create(world: BenchWorld, plan: Plan) -> Result:
             kv.delete_stream(StreamARN=arn)
         made.clear()
         sim.run_until_idle()
-        batch[:] = world.fresh_names(count)
+        batch[:] = world.names_source.take(count)
 
     def run() -> int:
         create = kv.create_stream
@@ -258,26 +381,84 @@ def bench_create(world: BenchWorld, plan: Plan) -> Result:
             made.append(create(StreamName=name)["StreamARN"])
         return len(batch)
 
-    calls, seconds, cpu = timed(run, plan.reps, before=before)
-    before()
-    batch.clear()
-    return Result("create_stream", world.size, calls, seconds, cpu, f"{count}/batch")
+    runners = [
+        Runner(
+            "kvsim",
+            run,
+            before,
+            traced=w.traced,
+            quiet=world.quiet,
+            base_bytes=world.bytes,
+            streams=world.size,
+            adds=count,
+            note=f"{count:,}/batch",
+        )
+    ]
+    ref = w.ref
+    ref_batch: list[str] = []
+
+    def ref_before() -> None:
+        for name in ref_batch:
+            ref.store.delete(name)
+        ref_batch[:] = world.names_source.take(count)
+
+    def ref_run() -> int:
+        create = ref.store.create_stream
+        for name in ref_batch:
+            create(StreamName=name)
+        return len(ref_batch)
+
+    runners.append(
+        Runner(
+            "bare dict",
+            ref_run,
+            ref_before,
+            traced=w.traced,
+            base_bytes=ref.bytes,
+            streams=world.size,
+            adds=count,
+        )
+    )
+    moto = w.moto
+    if moto is not None:
+        moto_made: list[str] = []
+        probes = iter(world.names_source.take(3))
+        moto_count = calibrate(w.ctx, lambda: moto_made.append(moto.create(next(probes))), count)
+        moto_batch: list[str] = []
+
+        def moto_before() -> None:
+            for arn in moto_made:
+                moto.backend.delete_stream(arn)
+            moto_made.clear()
+            moto_batch[:] = world.names_source.take(moto_count)
+
+        def moto_run() -> int:
+            create = moto.create
+            for name in moto_batch:
+                moto_made.append(create(name))
+            return len(moto_batch)
+
+        runners.append(
+            Runner(
+                "moto backend",
+                moto_run,
+                moto_before,
+                traced=moto.bytes is not None,
+                base_bytes=moto.bytes or 0.0,
+                streams=world.size,
+                adds=moto_count,
+                note=f"{moto_count:,}/batch",
+            )
+        )
+    return runners
 
 
-#: Streams in the "hot" working set: few enough to stay in the CPU caches.
-HOT = 1_000
-
-
-def bench_describe(world: BenchWorld, plan: Plan, by: str, *, hot: bool = False) -> Result:
-    """DescribeStream of seeded random streams, by ``StreamName`` or ``StreamARN``;
-    with ``hot``, only among ``HOT`` streams of the world, which separates the
-    cost of the world's size from the cost of reaching cold memory."""
+def bench_describe(w: Worlds, by: str) -> list[Runner]:
+    """DescribeStream of seeded random streams by ``StreamName`` or ``StreamARN``."""
+    world, plan = w.kvsim, w.ctx.plan
+    indexes = world.sample(plan.batch)
     keys = world.names if by == "StreamName" else world.arns
-    if hot:
-        subset = [keys[i] for i in world.sample(min(HOT, world.size))]
-        picks = [subset[world.rng.randrange(len(subset))] for _ in range(plan.batch)]
-    else:
-        picks = [keys[i] for i in world.sample(plan.batch)]
+    picks = [keys[i] for i in indexes]
     describe = world.kv.describe_stream
 
     def run() -> int:
@@ -285,15 +466,104 @@ def bench_describe(world: BenchWorld, plan: Plan, by: str, *, hot: bool = False)
             describe(**{by: key})
         return len(picks)
 
-    calls, seconds, cpu = timed(run, plan.reps)
-    label = "name" if by == "StreamName" else "ARN"
-    if hot:
-        label += f", {HOT:,} hot"
-    return Result(f"describe_stream by {label}", world.size, calls, seconds, cpu)
+    runners = [
+        Runner(
+            "kvsim",
+            run,
+            traced=w.traced,
+            quiet=world.quiet,
+            base_bytes=world.bytes,
+            streams=world.size,
+        ),
+    ]
+    ref = w.ref
+    ref_keys = world.names if by == "StreamName" else ref.arns
+    ref_picks = [ref_keys[i] for i in indexes]
+
+    def ref_run() -> int:
+        ref_describe = ref.store.describe_stream
+        for key in ref_picks:
+            ref_describe(**{by: key})
+        return len(ref_picks)
+
+    runners.append(
+        Runner("bare dict", ref_run, traced=w.traced, base_bytes=ref.bytes, streams=world.size)
+    )
+    moto = w.moto
+    if moto is not None:
+        moto_keys = world.names if by == "StreamName" else moto.arns
+        moto_all = [moto_keys[i] for i in indexes]
+        name_arg, arn_arg = ("stream_name", "stream_arn")
+        given, other = (name_arg, arn_arg) if by == "StreamName" else (arn_arg, name_arg)
+        backend = moto.backend
+
+        def one(key: str) -> object:
+            return backend.describe_stream(**{given: key, other: ""})
+
+        moto_count = calibrate(w.ctx, lambda: one(moto_all[0]), len(moto_all))
+        moto_picks = moto_all[:moto_count]
+
+        def moto_run() -> int:
+            for key in moto_picks:
+                one(key)
+            return len(moto_picks)
+
+        runners.append(
+            Runner(
+                "moto backend",
+                moto_run,
+                traced=moto.bytes is not None,
+                base_bytes=moto.bytes or 0.0,
+                streams=world.size,
+                note=f"{moto_count:,}/batch",
+            )
+        )
+    return runners
 
 
-def bench_list(world: BenchWorld, plan: Plan, *, prefix: bool) -> Result:
+def bench_describe_hot(w: Worlds) -> list[Runner]:
+    """DescribeStream by name among ``HOT`` fixed streams of the world."""
+    world, plan = w.kvsim, w.ctx.plan
+    subset = [world.names[i] for i in world.sample(min(HOT, world.size))]
+    picks = [subset[world.rng.randrange(len(subset))] for _ in range(plan.batch)]
+    describe = world.kv.describe_stream
+
+    def run() -> int:
+        for key in picks:
+            describe(StreamName=key)
+        return len(picks)
+
+    return [Runner("kvsim", run, note=f"{len(subset):,} distinct streams")]
+
+
+def bench_describe_notrace(w: Worlds) -> list[Runner]:
+    """DescribeStream by name of random streams with the call trace switched off
+    (``trace_limit=0`` for the batch; the world's trace is put back after)."""
+    world, plan = w.kvsim, w.ctx.plan
+    picks = [world.names[i] for i in world.sample(plan.batch)]
+    describe = world.kv.describe_stream
+    saved: list[Any] = []
+
+    def before() -> None:
+        from kvsim.trace import Trace
+
+        saved.append(world.sim._trace)
+        world.sim._trace = Trace(0)
+
+    def after() -> None:
+        world.sim._trace = saved.pop()
+
+    def run() -> int:
+        for key in picks:
+            describe(StreamName=key)
+        return len(picks)
+
+    return [Runner("kvsim", run, before, after, note="trace_limit=0")]
+
+
+def bench_list(w: Worlds, *, prefix: bool) -> list[Runner]:
     """ListStreams pages of 100, following NextToken and starting over at the end."""
+    world, plan = w.kvsim, w.ctx.plan
     params: dict[str, Any] = {"MaxResults": 100}
     if prefix:
         group = world.rng.randrange(GROUPS)
@@ -313,29 +583,36 @@ def bench_list(world: BenchWorld, plan: Plan, *, prefix: bool) -> Result:
             token = page.get("NextToken")
         return plan.list_pages
 
-    calls, seconds, cpu = timed(run, plan.reps)
-    name = "list_streams prefix" if prefix else "list_streams"
-    return Result(name, world.size, calls, seconds, cpu, f"{items[0] / calls:.0f} items/page")
-
-
-def _versions(world: BenchWorld, picks: list[int]) -> list[tuple[str, str]]:
-    describe = world.kv.describe_stream
-    return [
-        (world.names[i], describe(StreamName=world.names[i])["StreamInfo"]["Version"])
-        for i in picks
+    runners = [
+        Runner(
+            "kvsim",
+            run,
+            traced=w.traced,
+            quiet=world.quiet,
+            base_bytes=world.bytes,
+            streams=world.size,
+        )
     ]
+    found = w.ctx.measure("list_streams_prefix" if prefix else "list_streams", world.size, runners)
+    found[0].note = f"{items[0] / plan.list_pages:.0f} streams/page"
+    return []
 
 
-def bench_update(world: BenchWorld, plan: Plan, operation: str) -> Result:
+def bench_update(w: Worlds, operation: str) -> list[Runner]:
     """UpdateStream (new MediaType) or UpdateDataRetention (+1 hour) of distinct
-    ACTIVE streams, each with its current version; settled (untimed) between batches."""
+    ACTIVE streams with their current versions; settled (untimed) between batches."""
+    world, plan = w.kvsim, w.ctx.plan
     count = min(world.size, plan.update_batch)
     kv, sim = world.kv, world.sim
     targets: list[tuple[str, str]] = []
 
     def before() -> None:
         sim.run_until_idle()
-        targets[:] = _versions(world, world.sample(count))
+        describe = kv.describe_stream
+        targets[:] = [
+            (name, describe(StreamName=name)["StreamInfo"]["Version"])
+            for name in (world.names[i] for i in world.sample(count))
+        ]
 
     if operation == "update_stream":
 
@@ -358,13 +635,27 @@ def bench_update(world: BenchWorld, plan: Plan, operation: str) -> Result:
                 )
             return len(targets)
 
-    calls, seconds, cpu = timed(run, plan.reps, before=before)
-    sim.run_until_idle()
-    return Result(operation, world.size, calls, seconds, cpu, f"{count}/batch")
+    def after() -> None:
+        sim.run_until_idle()
+
+    return [
+        Runner(
+            "kvsim",
+            run,
+            before,
+            after,
+            traced=w.traced,
+            quiet=world.quiet,
+            base_bytes=world.bytes,
+            streams=world.size,
+            note=f"{count:,}/batch",
+        )
+    ]
 
 
-def bench_tag(world: BenchWorld, plan: Plan) -> Result:
+def bench_tag(w: Worlds) -> list[Runner]:
     """TagStream of seeded random streams by name, overwriting two tags."""
+    world, plan = w.kvsim, w.ctx.plan
     picks = [(world.names[i], f"v{i % 97}") for i in world.sample(plan.batch)]
     tag = world.kv.tag_stream
 
@@ -373,386 +664,264 @@ def bench_tag(world: BenchWorld, plan: Plan) -> Result:
             tag(StreamName=name, Tags={"team": "video", "env": value})
         return len(picks)
 
-    calls, seconds, cpu = timed(run, plan.reps)
-    return Result("tag_stream", world.size, calls, seconds, cpu)
-
-
-# -- the bare-dict reference ------------------------------------------------------------
-
-
-class _Ref:
-    """The smallest stand-in for a stream."""
-
-    __slots__ = ("name", "status")
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.status = "CREATING"
-
-
-class _RefClient:
-    """The least a create or describe could do, called the way the facade is."""
-
-    def __init__(self) -> None:
-        self.store: dict[str, _Ref] = {}
-
-    def create_stream(self, **kwargs: Any) -> _Ref:
-        name = kwargs["StreamName"]
-        ref = self.store[name] = _Ref(name)
-        return ref
-
-    def describe_stream(self, **kwargs: Any) -> _Ref:
-        return self.store[kwargs["StreamName"]]
-
-
-def bench_reference(size: int, plan: Plan) -> list[Result]:
-    """Dict insert and lookup of a small object in a dict of ``size``, same loops."""
-    offset = random.Random(f"{SEED}:{size}").getrandbits(32)
-    ref = _RefClient()
-    for i in range(size):
-        ref.create_stream(StreamName=stream_name(i, offset))
-    names = list(ref.store)
-    count = min(size, plan.create_batch)
-    batch: list[str] = []
-    next_id = [size]
-
-    def before() -> None:
-        for name in batch:
-            del ref.store[name]
-        batch[:] = [stream_name(i, offset) for i in range(next_id[0], next_id[0] + count)]
-        next_id[0] += count
-
-    def run_create() -> int:
-        create = ref.create_stream
-        for name in batch:
-            create(StreamName=name)
-        return len(batch)
-
-    rng = random.Random(f"{SEED}:{size}:ref")
-    picks = [names[rng.randrange(size)] for _ in range(plan.batch)]
-
-    def run_describe() -> int:
-        describe = ref.describe_stream
-        for name in picks:
-            describe(StreamName=name)
-        return len(picks)
-
-    created = timed(run_create, plan.reps, before=before)
-    described = timed(run_describe, plan.reps)
     return [
-        Result("bare dict insert", size, *created, f"{count}/batch"),
-        Result("bare dict lookup", size, *described),
+        Runner(
+            "kvsim",
+            run,
+            traced=w.traced,
+            quiet=world.quiet,
+            base_bytes=world.bytes,
+            streams=world.size,
+        )
     ]
 
 
-# -- run_until_idle ---------------------------------------------------------------------
+#: Each world scenario's runners.
+BUILDERS: dict[str, Callable[[Worlds], list[Runner]]] = {
+    "create_stream": bench_create,
+    "describe_stream_name": lambda w: bench_describe(w, "StreamName"),
+    "describe_stream_arn": lambda w: bench_describe(w, "StreamARN"),
+    "describe_stream_hot": bench_describe_hot,
+    "describe_stream_notrace": bench_describe_notrace,
+    "list_streams": lambda w: bench_list(w, prefix=False),
+    "list_streams_prefix": lambda w: bench_list(w, prefix=True),
+    "update_stream": lambda w: bench_update(w, "update_stream"),
+    "update_data_retention": lambda w: bench_update(w, "update_data_retention"),
+    "tag_stream": bench_tag,
+}
 
 
-def bench_idle(size: int, plan: Plan) -> tuple[Result, float]:
-    """run_until_idle over ``size`` pending CREATING -> ACTIVE changes; also the
-    traced bytes per stream of the warm-up's world while all its changes wait
-    (its call trace emptied first)."""
+def world_sizes(plan: Plan, names: list[str]) -> Iterator[tuple[int, list[str]]]:
+    """Each world size to build and the scenarios to run on it (create_stream
+    also runs at ``plan.moto_world``, the size of the moto target)."""
+    sizes = set(plan.sizes)
+    if "create_stream" in names:
+        sizes.add(plan.moto_world)
+    for size in sorted(sizes):
+        here = [n for n in WORLD_SCENARIOS if n in names]
+        if size not in plan.sizes:
+            here = [n for n in here if n == "create_stream"]
+        if here:
+            yield size, here
+
+
+def run(ctx: Context, names: list[str]) -> None:
+    """The selected core scenarios: each world size in turn, then run_until_idle."""
+    moto_skips = {"list_streams", "list_streams_prefix", "update_stream"}
+    if moto_skips & set(names) or {"update_data_retention", "tag_stream"} & set(names):
+        ctx.note(
+            "moto's Kinesis Video backend has no ListStreams paging, UpdateStream, "
+            "UpdateDataRetention or TagStream: those scenarios have no moto column"
+        )
+    for size, here in world_sizes(ctx.plan, names):
+        worlds = Worlds(ctx, size)
+        for name in here:
+            runners = BUILDERS[name](worlds)
+            if runners:
+                ctx.measure(name, size, runners)
+        worlds.kvsim.sim._check()
+        del worlds
+        gc.collect()
+    if "run_until_idle" in names:
+        bench_idle(ctx)
+
+
+def bench_idle(ctx: Context) -> None:
+    """run_until_idle over ``Plan.idle_changes`` pending CREATING -> ACTIVE changes,
+    queued with ``call_latency=0`` and a huge ``create_delay`` (rebuilt, untimed,
+    before each batch); also the traced bytes per stream of the first such world
+    while all its changes wait."""
+    size = ctx.plan.idle_changes
     sims: list[kvsim.Simulator] = []
     memory: list[float] = []
+    ctx.log(f"run_until_idle over {size:,} pending changes (each batch's world built untimed)")
 
     def before() -> None:
         sims.clear()
-        trace = not memory
-        if trace:
-            tracemalloc.start()
-            base = traced_bytes()
-        sim = kvsim.Simulator(SEED, limits=LIMITS, timings=IDLE_TIMINGS)
-        create = sim.client("kinesisvideo", region_name=REGION, account_id=ACCOUNT).create_stream
-        offset = random.Random(f"{SEED}:{size}").getrandbits(32)
-        for i in range(size):
-            create(StreamName=stream_name(i, offset))
-        if trace:
-            drop_trace(sim)
-            memory.append((traced_bytes() - base) / size)
-            tracemalloc.stop()
+        gc.collect()
+        names = NameSource(size).take(size)
+        with traced_growth() if not memory else _untraced() as kept:
+            sim = kvsim.Simulator(SEED, limits=LIMITS, timings=IDLE_TIMINGS, trace_limit=0)
+            create = sim.client(
+                "kinesisvideo", region_name=REGION, account_id=ACCOUNT
+            ).create_stream
+            for name in names:
+                create(StreamName=name)
+        if kept:
+            memory.append(kept[0] / size)
         sims.append(sim)
 
     def run() -> int:
         return sims[0].run_until_idle()
 
-    calls, seconds, cpu = timed(run, plan.reps, before=before)
-    assert calls == size, f"ran {calls} of {size} changes"
+    [result] = ctx.measure(
+        "run_until_idle", size, [Runner("kvsim", run, before, unit="changes", note="changes/s")]
+    )
+    assert result.calls == size, f"ran {result.calls} of {size} changes"
+    result.bytes_per_stream = memory[0]
+    ctx.facts.setdefault("memory", {}).setdefault(str(size), {})["pending_bytes_per_stream"] = (
+        memory[0]
+    )
     sims.clear()
-    return Result("run_until_idle", size, calls, seconds, cpu, "changes, not calls"), memory[0]
 
 
-# -- the run ------------------------------------------------------------------------------
+# -- targets and facts ------------------------------------------------------------------
+
+FACADE_TARGETS = {"create_stream": 80_000.0, "describe_stream": 150_000.0}
+SCALING_TARGET = 1.3
+DICT_TARGET = 0.5
+MOTO_TARGET = 50.0
+MEMORY_TARGET_KIB = 1.0
+IDLE_TARGET = 500_000.0
 
 
-def on_world(size: int, plan: Plan) -> tuple[list[Result], dict[str, float]]:
-    """The facade scenarios on one world of ``size`` ACTIVE streams, its traced
-    bytes per stream and its call trace's bytes; the world is dropped on return."""
-    log(f"building a world of {size:,} streams (tracemalloc on)")
-    world = BenchWorld(size, trace_memory=True)
-    log(
-        f"  built; {world.memory:.0f} B per stream, "
-        f"call trace {world.trace_bytes / 2**20:.1f} MiB (tracemalloc)"
-    )
-    steps: list[Callable[[], Result]] = [
-        lambda: bench_create(world, plan),
-        lambda: bench_describe(world, plan, "StreamName"),
-        lambda: bench_describe(world, plan, "StreamARN"),
-        lambda: bench_describe(world, plan, "StreamName", hot=True),
-        lambda: bench_list(world, plan, prefix=False),
-        lambda: bench_list(world, plan, prefix=True),
-        lambda: bench_update(world, plan, "update_stream"),
-        lambda: bench_update(world, plan, "update_data_retention"),
-        lambda: bench_tag(world, plan),
-    ]
-    results = []
-    for step in steps:
-        results.append(step())
-        report(results[-1])
-    world.sim._check()
-    return results, {"settled": world.memory, "trace": world.trace_bytes}
+def _kvsim(ctx: Context) -> dict[tuple[str, int], Result]:
+    return {(r.scenario, r.size): r for r in ctx.results if r.system == "kvsim"}
 
 
-def run_size(size: int, plan: Plan) -> tuple[list[Result], dict[str, float]]:
-    """Every scenario at one size; memory per stream settled and with changes pending."""
-    results, memory = on_world(size, plan)
-    gc.collect()
-    for result in bench_reference(size, plan):
-        results.append(result)
-        report(result)
-    idle, memory["pending"] = bench_idle(size, plan)
-    results.append(idle)
-    report(idle)
-    gc.collect()
-    return results, memory
-
-
-def report(result: Result) -> None:
-    """One progress line for a finished measurement."""
-    rates = result.rates
-    log(
-        f"  {result.scenario:<34} {result.size:>9,}  {rates['median']:>12,.0f}/s "
-        f"({result.us_per_call:.2f} µs, cpu {result.cpu_us_per_call:.2f} µs)  "
-        f"min {rates['min']:,.0f}  max {rates['max']:,.0f}"
-    )
-
-
-def add_ratios(results: list[Result]) -> None:
-    """Fill each result's cost ratio to its smallest size and to the bare dict."""
-    smallest: dict[str, Result] = {}
-    for result in sorted(results, key=lambda r: r.size):
-        smallest.setdefault(result.scenario, result)
-        result.ratio_small = result.us_per_call / smallest[result.scenario].us_per_call
-    reference = {(r.scenario, r.size): r for r in results if r.scenario.startswith("bare")}
-    for result in results:
-        base = None
-        if result.scenario == "create_stream":
-            base = reference.get(("bare dict insert", result.size))
-        elif result.scenario.startswith("describe_stream") and "hot" not in result.scenario:
-            base = reference.get(("bare dict lookup", result.size))
-        if base is not None:
-            result.ratio_dict = result.us_per_call / base.us_per_call
-
-
-def check_targets(
-    results: list[Result], memory: dict[int, dict[str, float]]
-) -> list[dict[str, Any]]:
-    """Each target with the measured value and whether it is met."""
-    largest = max(r.size for r in results)
-    smallest = min(r.size for r in results)
-    at = {(r.scenario, r.size): r for r in results}
-    checks: list[dict[str, Any]] = []
-
-    def add(name: str, value: float, goal: float, *, at_most: bool, where: str) -> None:
-        met = value <= goal if at_most else value >= goal
-        checks.append(
-            {
-                "target": name,
-                "where": where,
-                "value": value,
-                "goal": goal,
-                "met": met,
-                "sense": "<=" if at_most else ">=",
-            }
-        )
-
-    for size in sorted({r.size for r in results}):
-        add(
-            "create_stream calls/s",
-            at["create_stream", size].rates["median"],
-            TARGETS["create_stream calls/s"],
-            at_most=False,
-            where=f"{size:,}",
-        )
-        for by in ("name", "ARN"):
-            add(
-                "describe_stream calls/s",
-                at[f"describe_stream by {by}", size].rates["median"],
-                TARGETS["describe_stream calls/s"],
+def targets(ctx: Context) -> list[Target]:
+    """The facade's, memory's and run_until_idle's targets, from this run's medians."""
+    at = _kvsim(ctx)
+    ratios = speed_ratios(ctx.results)
+    found: list[Target] = []
+    sizes = sorted(ctx.plan.sizes)
+    for scenario, goal in (
+        ("create_stream", FACADE_TARGETS["create_stream"]),
+        ("describe_stream_name", FACADE_TARGETS["describe_stream"]),
+        ("describe_stream_arn", FACADE_TARGETS["describe_stream"]),
+    ):
+        for size in sizes:
+            if (scenario, size) in at:
+                found.append(
+                    Target(
+                        f"{scenario} calls/s",
+                        f"{size:,} streams",
+                        at[scenario, size].rates["median"],
+                        goal,
+                        at_most=False,
+                    )
+                )
+        measured = [s for s in sizes if (scenario, s) in at]
+        if len(measured) > 1:
+            big, small = at[scenario, measured[-1]], at[scenario, measured[0]]
+            for clock, ratio in (
+                ("wall", big.us_per_call / small.us_per_call),
+                ("cpu", big.cpu_us_per_call / small.cpu_us_per_call),
+            ):
+                found.append(
+                    Target(
+                        f"{scenario} cost {measured[-1]:,} / {measured[0]:,}",
+                        f"µs/call ratio ({clock})",
+                        ratio,
+                        SCALING_TARGET,
+                        at_most=True,
+                        unit="×",
+                    )
+                )
+        for size in sizes:
+            dict_ratio = ratios.get((scenario, size), {}).get("bare dict")
+            if dict_ratio is not None:
+                found.append(
+                    Target(
+                        f"{scenario} speed vs bare dict",
+                        f"{size:,} streams",
+                        dict_ratio,
+                        DICT_TARGET,
+                        at_most=False,
+                        unit="×",
+                    )
+                )
+    moto_ratio = ratios.get(("create_stream", ctx.plan.moto_world), {}).get("moto backend")
+    if moto_ratio is not None:
+        found.append(
+            Target(
+                "create_stream speed vs moto backend",
+                f"{ctx.plan.moto_world:,} streams",
+                moto_ratio,
+                MOTO_TARGET,
                 at_most=False,
-                where=f"by {by}, {size:,}",
+                unit="×",
             )
-    for scenario in ("create_stream", "describe_stream by name", "describe_stream by ARN"):
-        big, small = at[scenario, largest], at[scenario, smallest]
-        for clock, ratio in (
-            ("wall", big.us_per_call / small.us_per_call),
-            ("cpu", big.cpu_us_per_call / small.cpu_us_per_call),
-        ):
-            add(
-                f"per-call cost {largest:,} / {smallest:,}",
-                ratio,
-                TARGETS["per-call cost 10^6 / 10^3"],
-                at_most=True,
-                where=f"{scenario} ({clock})",
-            )
+        )
+    memory = ctx.facts.get("memory", {})
     for state in ("settled", "pending"):
-        add(
-            "memory per stream (KiB)",
-            memory[largest][state] / 1024,
-            TARGETS["memory per stream (KiB)"],
-            at_most=True,
-            where=f"{largest:,}, {state}",
+        key = f"{state}_bytes_per_stream"
+        sizes_with = [int(size) for size, mem in memory.items() if key in mem]
+        if sizes_with:
+            largest = max(sizes_with)
+            found.append(
+                Target(
+                    f"memory per stream ({state})",
+                    f"{largest:,} streams",
+                    memory[str(largest)][key] / 1024,
+                    MEMORY_TARGET_KIB,
+                    at_most=True,
+                    unit=" KiB",
+                )
+            )
+    idle = [r for r in ctx.results if r.scenario == "run_until_idle"]
+    if idle:
+        found.append(
+            Target(
+                "run_until_idle changes/s",
+                f"{idle[0].size:,} pending",
+                idle[0].rates["median"],
+                IDLE_TARGET,
+                at_most=False,
+            )
         )
-    add(
-        "run_until_idle changes/s",
-        at["run_until_idle", largest].rates["median"],
-        TARGETS["run_until_idle changes/s"],
-        at_most=False,
-        where=f"{largest:,}",
-    )
-    return checks
+    return found
 
 
-def growth(results: list[Result]) -> str:
-    """How much each call's cost grows from the smallest to the largest world,
-    next to the bare dict's growth over the same sizes (memory-hierarchy cost)."""
-    largest = max(r.size for r in results)
-    smallest = min(r.size for r in results)
-    at = {(r.scenario, r.size): r for r in results}
-    pairs = (
-        ("create_stream", "bare dict insert"),
-        ("describe_stream by name", "bare dict lookup"),
-        ("describe_stream by ARN", "bare dict lookup"),
-        (f"describe_stream by name, {HOT:,} hot", None),
-    )
-    lines = [f"cost growth per call, {smallest:,} -> {largest:,} streams (wall µs; cpu µs):"]
-    for scenario, reference in pairs:
-        kv = [at[scenario, n] for n in (smallest, largest)]
-        line = (
-            f"  {scenario:<34} {kv[0].us_per_call:6.2f} -> {kv[1].us_per_call:6.2f} "
-            f"(+{kv[1].us_per_call - kv[0].us_per_call:5.2f}; cpu +"
-            f"{kv[1].cpu_us_per_call - kv[0].cpu_us_per_call:5.2f})"
+def facts_text(ctx: Context) -> str:
+    """Memory per stream and the growth of each call's cost with the world's size,
+    beside the bare dict's growth over the same sizes (the memory hierarchy's share)."""
+    lines: list[str] = []
+    memory = ctx.facts.get("memory", {})
+    if memory:
+        lines.append("memory per stream (tracemalloc, after gc.collect(), call trace excluded):")
+        for size, mem in sorted(memory.items(), key=lambda kv: int(kv[0])):
+            parts = []
+            if "settled_bytes_per_stream" in mem:
+                parts.append(f"{mem['settled_bytes_per_stream']:,.0f} B settled (all ACTIVE)")
+            if "pending_bytes_per_stream" in mem:
+                parts.append(f"{mem['pending_bytes_per_stream']:,.0f} B with a change pending")
+            if "trace_bytes" in mem:
+                parts.append(f"call trace {mem['trace_bytes'] / 2**20:.1f} MiB")
+            lines.append(f"  {int(size):>9,}: " + "; ".join(parts))
+    at = {(r.scenario, r.size, r.system): r for r in ctx.results}
+    sizes = sorted(ctx.plan.sizes)
+    rows = []
+    for scenario in (
+        "create_stream",
+        "describe_stream_name",
+        "describe_stream_arn",
+        "describe_stream_hot",
+        "describe_stream_notrace",
+    ):
+        measured = [s for s in sizes if (scenario, s, "kvsim") in at]
+        if len(measured) < 2:
+            continue
+        small, big = at[scenario, measured[0], "kvsim"], at[scenario, measured[-1], "kvsim"]
+        row = (
+            f"  {scenario:<24} {small.us_per_call:6.2f} -> {big.us_per_call:6.2f} µs "
+            f"(+{big.us_per_call - small.us_per_call:5.2f}; cpu "
+            f"+{big.cpu_us_per_call - small.cpu_us_per_call:5.2f})"
         )
-        if reference is not None:
-            ref = [at[reference, n] for n in (smallest, largest)]
-            line += (
-                f"   {reference}: {ref[0].us_per_call:5.2f} -> {ref[1].us_per_call:5.2f} "
+        ref = [at.get((scenario, s, "bare dict")) for s in (measured[0], measured[-1])]
+        if ref[0] is not None and ref[1] is not None:
+            row += (
+                f"   bare dict {ref[0].us_per_call:5.2f} -> {ref[1].us_per_call:5.2f} "
                 f"(+{ref[1].us_per_call - ref[0].us_per_call:5.2f})"
             )
-        lines.append(line)
+        rows.append(row)
+    if rows:
+        lines.append(f"cost growth per call, {sizes[0]:,} -> {sizes[-1]:,} streams (wall µs):")
+        lines.extend(rows)
     return "\n".join(lines)
-
-
-def table(results: list[Result]) -> str:
-    """The results as a fixed-width text table."""
-    head = (
-        f"{'scenario':<34} {'size':>9} {'median/s':>11} {'µs/call':>8} {'min/s':>11} "
-        f"{'max/s':>11} {'cpu µs':>7} {'×small':>7} {'×dict':>6}  note"
-    )
-    lines = [head, "-" * len(head)]
-    order = {name: i for i, name in enumerate(dict.fromkeys(r.scenario for r in results))}
-    for r in sorted(results, key=lambda r: (order[r.scenario], r.size)):
-        small = f"{r.ratio_small:.2f}" if r.ratio_small is not None else ""
-        vs_dict = f"{r.ratio_dict:.1f}" if r.ratio_dict is not None else ""
-        lines.append(
-            f"{r.scenario:<34} {r.size:>9,} {r.rates['median']:>11,.0f} {r.us_per_call:>8.2f} "
-            f"{r.rates['min']:>11,.0f} {r.rates['max']:>11,.0f} {r.cpu_us_per_call:>7.2f} "
-            f"{small:>7} {vs_dict:>6}  {r.note}"
-        )
-    return "\n".join(lines)
-
-
-def git_commit() -> str:
-    """The checkout's commit, or '' outside git."""
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=False,
-            cwd=Path(__file__).parent,
-        )
-    except OSError:
-        return ""
-    return out.stdout.strip()
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark; print the table (stdout) and progress (stderr)."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="sizes up to 10^4 only (< 1 min)")
-    parser.add_argument("--json", type=Path, metavar="PATH", help="also write results as JSON")
-    args = parser.parse_args(argv)
-    plan = QUICK if args.quick else FULL
-    log(
-        f"kvsim core benchmark ({'quick' if args.quick else 'full'}): sizes {plan.sizes}, "
-        f"1 warm-up + {plan.reps} reps"
-    )
-    results: list[Result] = []
-    memory: dict[int, dict[str, float]] = {}
-    for size in plan.sizes:
-        found, memory[size] = run_size(size, plan)
-        results.extend(found)
-    add_ratios(results)
-    checks = check_targets(results, memory)
-    print(table(results))
-    print()
-    print(growth(results))
-    print()
-    print("memory per stream (tracemalloc, after gc.collect(), call trace emptied):")
-    for size, mem in memory.items():
-        print(
-            f"  {size:>9,}: {mem['settled']:6.0f} B settled (ACTIVE, queue empty), "
-            f"{mem['pending']:6.0f} B with its CreateStream change pending; "
-            f"the call trace held {mem['trace'] / 2**20:.1f} MiB more"
-        )
-    print()
-    print("targets:")
-    for c in checks:
-        mark = "ok  " if c["met"] else "MISS"
-        print(
-            f"  {mark} {c['target']:<28} {c['where']:<40} {c['value']:>12,.2f} "
-            f"(goal {c['sense']} {c['goal']:,})"
-        )
-    if args.json:
-        payload = {
-            "meta": {
-                "kvsim": getattr(kvsim, "__version__", ""),
-                "commit": git_commit(),
-                "python": sys.version.split()[0],
-                "platform": platform.platform(),
-                "quick": args.quick,
-                "seed": SEED,
-                "plan": asdict(plan),
-            },
-            "results": [
-                {**asdict(r), "us_per_call": r.us_per_call, "cpu_us_per_call": r.cpu_us_per_call}
-                for r in results
-            ],
-            "memory": {
-                str(size): {
-                    "settled_bytes_per_stream": mem["settled"],
-                    "pending_bytes_per_stream": mem["pending"],
-                    "trace_bytes": mem["trace"],
-                }
-                for size, mem in memory.items()
-            },
-            "targets": checks,
-        }
-        args.json.write_text(json.dumps(payload, indent=2) + "\n")
-        log(f"wrote {args.json}")
-    log("done")
-    return 0 if all(c["met"] for c in checks) else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from benchmarks import harness
+
+    sys.exit(harness.main(only=list(SCENARIOS)))

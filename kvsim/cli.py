@@ -31,7 +31,14 @@ from .scenario import (
 from .simulator import Simulator
 from .trace import HEADER_KEY
 
-__all__ = ["SUBCOMMANDS", "add_run_command", "add_serve_command", "build_parser", "main"]
+__all__ = [
+    "SUBCOMMANDS",
+    "add_bench_command",
+    "add_run_command",
+    "add_serve_command",
+    "build_parser",
+    "main",
+]
 
 #: What argparse's ``add_subparsers`` returns.
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -238,5 +245,73 @@ def add_serve_command(subparsers: Subparsers) -> None:
     parser.set_defaults(handler=server.run)
 
 
+# -- kvsim bench ------------------------------------------------------------------------
+
+BENCH_DESCRIPTION = """\
+Benchmark kvsim against its peers and its floor: the facade at world sizes
+10^3 ... 10^6 (up to 10^5 with --quick) beside a bare-dict reference loop and
+moto's Kinesis Video backend; run_until_idle; a fleet of 10,000 devices over
+one virtual day; real boto3 clients through kvsim.boto beside botocore's
+before-send floor and moto's mock_aws; steps/s of the hypothesis state
+machine. Each scenario is seeded, with a warm-up and at least 5 repetitions
+(median, min, max). Baselines that are not installed are skipped with a note.
+Progress goes to stderr; the table and the targets to stdout.
+
+kvsim bench runs from a source checkout: pip install -e '.[bench]' in a clone
+of kvsim (the harness lives in its benchmarks/ directory)."""
+
+
+def add_bench_command(subparsers: Subparsers) -> None:
+    """``kvsim bench [--quick] [--only NAME] [--json PATH] [--plot PATH]``."""
+    parser = subparsers.add_parser(
+        "bench",
+        help="benchmark kvsim against its baselines (from a source checkout)",
+        description=BENCH_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="smaller worlds and batches: under a minute"
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="NAME",
+        help="run only this scenario (repeatable or comma-separated; --list shows the names)",
+    )
+    parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
+    parser.add_argument("--json", metavar="PATH", help="also write every result as JSON")
+    parser.add_argument(
+        "--plot", metavar="PATH", help="draw µs per call against world size (log-log) to a PNG"
+    )
+    parser.add_argument(
+        "--check-targets", action="store_true", help="exit 1 when a target is missed"
+    )
+    parser.set_defaults(handler=bench_command)
+
+
+def bench_command(args: argparse.Namespace) -> int:
+    """Run the harness of the checkout's ``benchmarks/`` directory; 2 without one."""
+    import importlib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    if not (root / "benchmarks" / "harness.py").is_file():
+        print(
+            "kvsim bench: runs from a source checkout (pip install -e '.[bench]' in a clone "
+            f"of kvsim); no benchmarks/ directory beside {Path(__file__).resolve().parent}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    harness = importlib.import_module("benchmarks.harness")
+    code: int = harness.main_from_args(args)
+    return code
+
+
 #: Every subcommand's ``add_<name>_command``, in ``--help`` order.
-SUBCOMMANDS: tuple[Callable[[Subparsers], None], ...] = (add_run_command, add_serve_command)
+SUBCOMMANDS: tuple[Callable[[Subparsers], None], ...] = (
+    add_run_command,
+    add_serve_command,
+    add_bench_command,
+)
