@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .errors import InvalidArgumentException, ParamValidationError
@@ -32,6 +32,8 @@ __all__ = ["Integer", "List", "Map", "Shape", "String", "Structure", "TagText"]
 # Java's int range: the service reads integers into 32-bit ints.
 _JAVA_INT_MAX = 2**31 - 1
 _JAVA_INT_MIN = -(2**31)
+# The shapes' keyword arguments shadow these names inside their __init__.
+builtins_min, builtins_max = min, max
 
 
 class _Problems:
@@ -81,10 +83,25 @@ def _java_length(text: str) -> int:
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
-class Shape:
-    """A model shape: checks a value, reporting client and service problems."""
+#: A shape's fast path: True only for a value its ``check`` finds nothing wrong with.
+Accepts = Callable[[object], bool]
 
-    __slots__ = ()
+
+def _never(value: object) -> bool:
+    return False
+
+
+class Shape:
+    """A model shape: checks a value, reporting client and service problems.
+
+    ``accepts`` is the fast path of valid input: it may answer False for a
+    valid value (the full check then decides), but True only for a value the
+    full check finds nothing wrong with.
+    """
+
+    __slots__ = ("accepts",)
+
+    accepts: Accepts
 
     def check(self, value: object, name: str, path: str, problems: _Problems) -> None:
         raise NotImplementedError
@@ -118,6 +135,26 @@ class String(Shape):
         self.enum = tuple(enum) if enum is not None else None
         source = regex if regex is not None else pattern
         self._match = re.compile(source, re.ASCII).fullmatch if source is not None else None
+        self.accepts = self._fast_path()
+
+    def _fast_path(self) -> Accepts:
+        # Strings of at most max // 2 code points fit max UTF-16 units; longer
+        # ones, a pattern miss (or only the Unicode part of TagText's pattern)
+        # and str subclasses go to the full check.
+        low = self.min or 0
+        high = _JAVA_INT_MAX if self.max is None else self.max // 2
+        match = self._match
+        enum = frozenset(self.enum) if self.enum is not None else None
+        if enum is not None:
+            return lambda v: (
+                type(v) is str
+                and low <= len(v) <= high
+                and v in enum
+                and (match is None or match(v) is not None)
+            )
+        if match is None:
+            return lambda v: type(v) is str and low <= len(v) <= high
+        return lambda v: type(v) is str and low <= len(v) <= high and match(v) is not None
 
     def matches(self, value: str) -> bool:
         """Whether ``value`` satisfies the pattern (True when there is none)."""
@@ -187,6 +224,10 @@ class Integer(Shape):
     def __init__(self, *, min: int | None = None, max: int | None = None) -> None:
         self.min = min
         self.max = max
+        low = _JAVA_INT_MIN if min is None else builtins_max(min, _JAVA_INT_MIN)
+        high = _JAVA_INT_MAX if max is None else builtins_min(max, _JAVA_INT_MAX)
+        # type() is int: bools (which need the full check's message) take the slow path.
+        self.accepts: Accepts = lambda v: type(v) is int and low <= v <= high
 
     def check(self, value: object, name: str, path: str, problems: _Problems) -> None:
         if not isinstance(value, int):
@@ -223,6 +264,16 @@ class List(Shape):
         self.member = member
         self.min = min
         self.max = max
+        low = min or 0
+        high = _JAVA_INT_MAX if max is None else max
+        item = getattr(member, "accepts", _never)
+
+        def accepts(v: object) -> bool:
+            if type(v) is not list and type(v) is not tuple:
+                return False
+            return low <= len(v) <= high and all(map(item, v))
+
+        self.accepts: Accepts = accepts
 
     def check(self, value: object, name: str, path: str, problems: _Problems) -> None:
         if not isinstance(value, list | tuple):
@@ -272,6 +323,16 @@ class Map(Shape):
         self.value = value
         self.min = min
         self.max = max
+        low = min or 0
+        high = _JAVA_INT_MAX if max is None else max
+        key_ok, value_ok = key.accepts, value.accepts
+
+        def accepts(v: object) -> bool:
+            if type(v) is not dict or not low <= len(v) <= high:
+                return False
+            return all(key_ok(k) and value_ok(x) for k, x in v.items())
+
+        self.accepts: Accepts = accepts
 
     def check(self, value: object, name: str, path: str, problems: _Problems) -> None:
         if not isinstance(value, dict):
@@ -320,6 +381,26 @@ class Structure(Shape):
         self.members = dict(members)
         self.required = tuple(required)
         self._wire_names = {name: _wire_name(name) for name in self.members}
+        self.accepts = self._fast_path()
+
+    def _fast_path(self) -> Accepts:
+        # Every member known and accepted, every required one present.
+        member_ok = {
+            name: getattr(shape, "accepts", _never) for name, shape in self.members.items()
+        }
+        required = self.required
+        find = member_ok.get
+
+        def accepts(value: object) -> bool:
+            if type(value) is not dict:
+                return False
+            for key, item in value.items():
+                ok = find(key)
+                if ok is None or not ok(item):
+                    return False
+            return all(name in value for name in required)
+
+        return accepts
 
     def check(self, value: object, name: str, path: str, problems: _Problems) -> None:
         if not isinstance(value, dict):
@@ -353,6 +434,8 @@ class Structure(Shape):
         refuse to send it, else :class:`~kvsim.errors.InvalidArgumentException`
         listing every constraint the service finds broken.
         """
+        if self.accepts(params):
+            return
         problems = _Problems()
         self.check(params, "", "", problems)
         if problems.client:

@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import kvsim
 import kvsim.cli
@@ -283,3 +285,45 @@ def test_reference_store_is_the_least_a_create_could_do() -> None:
     assert store.describe_stream(StreamARN=arn) == {"StreamInfo": info}
     with pytest.raises(KeyError):
         store.describe_stream(StreamARN=arn[:-1] + "1")
+
+
+# -- the validation fast path the benchmarks led to ---------------------------------------
+
+_JUNK = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**40), max_value=2**40)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=40)
+    | st.text(min_size=120, max_size=300),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.tuples(inner)
+        | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=200)
+@given(data=st.data())
+def test_validation_fast_path_never_accepts_what_the_full_check_rejects(
+    data: st.DataObject,
+) -> None:
+    from _botocore_model import requests
+
+    from kvsim.shapes import INPUTS
+    from kvsim.validation import _Problems
+
+    op = data.draw(st.sampled_from(sorted(INPUTS)), label="operation")
+    shape = INPUTS[op]
+    params = data.draw(requests(op), label="valid request")
+    if params and data.draw(st.booleans(), label="spoil a member"):
+        member = data.draw(st.sampled_from(sorted(params)), label="member")
+        params[member] = data.draw(_JUNK, label="junk")
+    if data.draw(st.booleans(), label="add an unknown member"):
+        params[data.draw(st.sampled_from(["Bogus", "streamName"]))] = "x"
+    problems = _Problems()
+    shape.check(params, "", "", problems)
+    clean = not problems.client and not problems.service
+    assert not shape.accepts(params) or clean, (params, problems.client, problems.service)
