@@ -80,11 +80,11 @@ class World:
 
     def _pop_live(self, until_ms: int | None) -> tuple[int, int, Change] | None:
         # Pop stale entries away; return the next live one due by until_ms, if any.
+        # (It peeks at the heap itself: this runs for every change that falls due.)
         queue = self.queue
-        while queue:
-            due = queue.peek_due()
-            assert due is not None
-            if until_ms is not None and due > until_ms:
+        heap = queue.heap
+        while heap:
+            if until_ms is not None and heap[0][0] > until_ms:
                 return None
             entry = queue.pop()
             if entry[2][0].pending == entry[1]:
