@@ -284,6 +284,9 @@ def add_bench_command(subparsers: Subparsers) -> None:
         "--plot", metavar="PATH", help="draw µs per call against world size (log-log) to a PNG"
     )
     parser.add_argument(
+        "--markdown", metavar="PATH", help="also write the run as a Markdown page (RESULTS.md)"
+    )
+    parser.add_argument(
         "--check-targets", action="store_true", help="exit 1 when a target is missed"
     )
     parser.set_defaults(handler=bench_command)

@@ -327,3 +327,17 @@ def test_validation_fast_path_never_accepts_what_the_full_check_rejects(
     shape.check(params, "", "", problems)
     clean = not problems.client and not problems.service
     assert not shape.accepts(params) or clean, (params, problems.client, problems.service)
+
+
+def test_markdown_page_names_the_machine_and_lists_targets_and_results(
+    tiny: None, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    without(monkeypatch, *MOTO_MODULES)
+    path = tmp_path / "RESULTS.md"
+    code, _, _ = bench(capsys, "--quick", "--only", "describe_stream_arn", "--markdown", str(path))
+    assert code == 0
+    page = path.read_text(encoding="utf-8")
+    assert page.startswith("# kvsim benchmark results\n")
+    assert f"Python {harness.platform.python_version()}" in page
+    assert "## Targets" in page and "| describe_stream_arn calls/s | 50 streams |" in page
+    assert "## Results" in page and "## Notes" in page
