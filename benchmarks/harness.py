@@ -543,20 +543,31 @@ def plot(results: Sequence[Result], path: Path, title: str) -> bool:
 
     panels = []
     for heading, names in PLOT_PANELS:
-        series: dict[str, list[tuple[int, float]]] = {}
+        series: dict[tuple[str, str], list[tuple[int, float]]] = {}
         for r in results:
             if r.scenario in names:
-                label = r.system if len(names) == 1 else f"{r.system}: {r.scenario}"
-                series.setdefault(label, []).append((r.size, r.us_per_call))
+                series.setdefault((r.system, r.scenario), []).append((r.size, r.us_per_call))
         if any(len(points) > 1 for points in series.values()):
-            panels.append((heading, series))
+            panels.append((heading, names, series))
     if not panels:
         return False
-    fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 4.4), squeeze=False)
-    for ax, (heading, series) in zip(axes[0], panels, strict=True):
-        for label, points in series.items():
+    rows = (len(panels) + 1) // 2
+    fig, axes = plt.subplots(rows, 2, figsize=(11, 4.3 * rows), squeeze=False)
+    colours = {name: f"C{i}" for i, name in enumerate(dict.fromkeys(r.system for r in results))}
+    styles = ("-", "--", ":")
+    for ax, (heading, names, series) in zip(axes.flat, panels, strict=False):
+        for (system, scenario), points in series.items():
             points.sort()
-            ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=label, lw=1.5)
+            label = system if len(names) == 1 else f"{system}: {scenario}"
+            ax.plot(
+                [p[0] for p in points],
+                [p[1] for p in points],
+                marker="o",
+                lw=1.5,
+                color=colours[system],
+                linestyle=styles[names.index(scenario) % len(styles)],
+                label=label,
+            )
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_title(heading, fontsize=10)
@@ -564,6 +575,8 @@ def plot(results: Sequence[Result], path: Path, title: str) -> bool:
         ax.set_ylabel("µs per call (median)")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=7)
+    for ax in list(axes.flat)[len(panels) :]:
+        ax.set_visible(False)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
