@@ -23,9 +23,11 @@ scattered names (``site00-cam-…`` … ``site07-cam-…``):
 
 Worlds use ``Limits(max_streams_per_account=None, throttling=False)``, the
 default ``Timings()`` (every call moves the clock 0.05 s, so due changes run
-inside the timed loops) and the default ``trace_limit=10_000``; each world is
-built, then as many calls are made as the trace keeps, so every size is
-measured with a full call trace, as a long test would have it.
+inside the timed loops) and the default ``trace_limit=10_000``. Before each
+scenario, as many DescribeStream calls are made as the trace keeps, so every
+scenario at every size starts with the same full trace, as a long test would
+have it (a trace of 10,000 ListStreams pages left by the scenario before
+would make the next one's evictions costly).
 
 Baselines, in the same process and interleaved batch by batch:
 
@@ -146,7 +148,6 @@ class BenchWorld:
             without = _traced_now() if traced else 0
         self.trace_bytes = with_trace - without
         self.bytes = kept[0] - sys.getsizeof(self.arns) if kept else 0.0
-        self.fill_trace()
 
     @contextlib.contextmanager
     def quiet(self) -> Iterator[None]:
@@ -716,6 +717,9 @@ def run(ctx: Context, names: list[str]) -> None:
     for size, here in world_sizes(ctx.plan, names):
         worlds = Worlds(ctx, size)
         for name in here:
+            # Each scenario starts with a trace of DescribeStream calls: what the one
+            # before left there (10,000 ListStreams pages, say) would slow its evictions.
+            worlds.kvsim.fill_trace()
             runners = BUILDERS[name](worlds)
             gc.freeze()  # the worlds built so far: a collection between batches skips them
             if runners:

@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     for size in (args.small, args.large):
         print(f"building a world of {size:,} streams", file=sys.stderr, flush=True)
         world = BenchWorld(size, traced=False)
+        world.fill_trace()  # a full call trace, as kvsim bench measures
         for name, run in scenarios(world, args.calls).items():
             run()  # warm-up (describe) / a first batch (create)
             profiles.setdefault(name, {})[size] = _profile(
