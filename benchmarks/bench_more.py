@@ -211,7 +211,9 @@ def run_fleet(ctx: Context, name: str, devices: int, *, boto: bool) -> None:
 def run_stateful(ctx: Context) -> None:
     """Steps per second of the shipped state machine under hypothesis."""
     if optional("hypothesis") is None:
-        ctx.note(f"hypothesis is not installed: stateful is skipped ({INSTALL_HINT})")
+        ctx.note(
+            "hypothesis is not installed: stateful is skipped (pip install hypothesis; the test extra has it)"
+        )
         return
     from hypothesis import HealthCheck, Phase, settings
     from hypothesis.stateful import invariant, run_state_machine_as_test

@@ -341,3 +341,13 @@ def test_markdown_page_names_the_machine_and_lists_targets_and_results(
     assert f"Python {harness.platform.python_version()}" in page
     assert "## Targets" in page and "| describe_stream_arn calls/s | 50 streams |" in page
     assert "## Results" in page and "## Notes" in page
+
+
+def test_missing_hypothesis_skips_the_state_machine_with_a_note(
+    tiny: None, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    without(monkeypatch, "hypothesis")
+    code, out, _ = bench(capsys, "--quick", "--only", "stateful")
+    assert code == 0
+    assert "  - hypothesis is not installed: stateful is skipped" in out
+    assert "stateful " not in out.split("notes:")[0]
