@@ -53,6 +53,7 @@ from .client import check_account_region
 from .config import OPERATIONS
 from .errors import ClientError, ParamValidationError
 from .simulator import Simulator
+from .trace import jsonable
 from .world import ScheduledChange
 
 __all__ = [
@@ -198,10 +199,10 @@ class Event:
                 "account_id": self.account_id,
                 "region_name": self.region_name,
                 "call": self.call,
-                "args": _jsonable(self.args),
+                "args": jsonable(self.args),
                 "error": self.error,
                 "message": self.message,
-                "response": _jsonable(self.response),
+                "response": jsonable(self.response),
             }
         elif self.kind == "change":
             out |= {
@@ -215,16 +216,6 @@ class Event:
                 out["seconds"] = self.seconds
             out["until"] = None if self.until is None else self.until.isoformat()
         return out
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
 
 
 # -- loading ----------------------------------------------------------------------------
@@ -670,7 +661,7 @@ def _describe(event: Event) -> str:
 
 
 def _short(value: Any) -> str:
-    return json.dumps(_jsonable(value), ensure_ascii=False)
+    return json.dumps(jsonable(value), ensure_ascii=False)
 
 
 def _stream_name(arn: str) -> str:
@@ -692,5 +683,5 @@ def _summary(response: Mapping[str, Any]) -> str:
         elif isinstance(value, Mapping | list):
             parts.append(f"{key}={_short(value)}")
         else:
-            parts.append(f"{key}={_jsonable(value)}")
+            parts.append(f"{key}={jsonable(value)}")
     return " ".join(parts)
