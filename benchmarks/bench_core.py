@@ -364,6 +364,20 @@ class Worlds:
         self._moto: MotoWorld | None = None
         self._moto_tried = False
 
+    def kvsim_runner(self, *args: Any, **kwargs: Any) -> Runner:
+        """The "kvsim" runner of a scenario in this world: ``Runner`` with the
+        world's tracing, quieting and memory baseline filled in."""
+        world = self.kvsim
+        return Runner(
+            "kvsim",
+            *args,
+            traced=self.traced,
+            quiet=world.quiet,
+            base_bytes=world.bytes,
+            streams=self.size,
+            **kwargs,
+        )
+
     @property
     def ref(self) -> RefWorld:
         if self._ref is None:
@@ -405,19 +419,7 @@ def bench_create(w: Worlds) -> list[Runner]:
             made.append(create(StreamName=name)["StreamARN"])
         return len(batch)
 
-    runners = [
-        Runner(
-            "kvsim",
-            run,
-            before,
-            traced=w.traced,
-            quiet=world.quiet,
-            base_bytes=world.bytes,
-            streams=world.size,
-            adds=count,
-            note=f"{count:,}/batch",
-        )
-    ]
+    runners = [w.kvsim_runner(run, before, adds=count, note=f"{count:,}/batch")]
     ref = w.ref
     ref_batch: list[str] = []
 
@@ -491,14 +493,7 @@ def bench_describe(w: Worlds, by: str) -> list[Runner]:
         return len(picks)
 
     runners = [
-        Runner(
-            "kvsim",
-            run,
-            traced=w.traced,
-            quiet=world.quiet,
-            base_bytes=world.bytes,
-            streams=world.size,
-        ),
+        w.kvsim_runner(run),
     ]
     ref = w.ref
     ref_keys = world.names if by == "StreamName" else ref.arns
@@ -607,16 +602,7 @@ def bench_list(w: Worlds, *, prefix: bool) -> list[Runner]:
             token = page.get("NextToken")
         return plan.list_pages
 
-    runners = [
-        Runner(
-            "kvsim",
-            run,
-            traced=w.traced,
-            quiet=world.quiet,
-            base_bytes=world.bytes,
-            streams=world.size,
-        )
-    ]
+    runners = [w.kvsim_runner(run)]
     found = w.ctx.measure("list_streams_prefix" if prefix else "list_streams", world.size, runners)
     found[0].note = f"{items[0] / plan.list_pages:.0f} streams/page"
     return []
@@ -662,19 +648,7 @@ def bench_update(w: Worlds, operation: str) -> list[Runner]:
     def after() -> None:
         sim.run_until_idle()
 
-    return [
-        Runner(
-            "kvsim",
-            run,
-            before,
-            after,
-            traced=w.traced,
-            quiet=world.quiet,
-            base_bytes=world.bytes,
-            streams=world.size,
-            note=f"{count:,}/batch",
-        )
-    ]
+    return [w.kvsim_runner(run, before, after, note=f"{count:,}/batch")]
 
 
 def bench_tag(w: Worlds) -> list[Runner]:
@@ -688,16 +662,7 @@ def bench_tag(w: Worlds) -> list[Runner]:
             tag(StreamName=name, Tags={"team": "video", "env": value})
         return len(picks)
 
-    return [
-        Runner(
-            "kvsim",
-            run,
-            traced=w.traced,
-            quiet=world.quiet,
-            base_bytes=world.bytes,
-            streams=world.size,
-        )
-    ]
+    return [w.kvsim_runner(run)]
 
 
 #: Each world scenario's runners.
