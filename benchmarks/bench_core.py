@@ -146,7 +146,7 @@ class BenchWorld:
             with traced_growth() as kept:
                 sim, arns = self._build()
                 with_trace = _traced_now()
-                sim._trace.clear()  # a fixed cost, not a cost per stream
+                sim.runtime.trace.clear()  # a fixed cost, not a cost per stream
                 self.trace_bytes = with_trace - _traced_now()
             self.bytes = kept[0] - sys.getsizeof(arns)
             del sim, arns
@@ -163,13 +163,13 @@ class BenchWorld:
     def quiet(self) -> Iterator[None]:
         """The call trace off (``trace_limit=0``) for a while: under tracemalloc its
         rotation (old entries freed, new ones allocated) would look like growth."""
-        from kvsim.trace import Trace
+        from kvsim.core.trace import Trace
 
-        saved, self.sim._trace = self.sim._trace, Trace(0)
+        saved, self.sim.runtime.trace = self.sim.runtime.trace, Trace(0)
         try:
             yield
         finally:
-            self.sim._trace = saved
+            self.sim.runtime.trace = saved
 
     def fill_trace(self) -> None:
         """Make as many calls as the trace keeps: while it grows, the collector
@@ -564,13 +564,13 @@ def bench_describe_notrace(w: Worlds) -> list[Runner]:
     saved: list[Any] = []
 
     def before() -> None:
-        from kvsim.trace import Trace
+        from kvsim.core.trace import Trace
 
-        saved.append(world.sim._trace)
-        world.sim._trace = Trace(0)
+        saved.append(world.sim.runtime.trace)
+        world.sim.runtime.trace = Trace(0)
 
     def after() -> None:
-        world.sim._trace = saved.pop()
+        world.sim.runtime.trace = saved.pop()
 
     def run() -> int:
         for key in picks:

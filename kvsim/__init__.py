@@ -8,15 +8,19 @@
 """
 
 from . import errors
-from .config import DEFAULT_RATES, DEFAULT_START, OPERATIONS, Limits, Timings
+from .core.constants import DEFAULT_START
+from .core.kernel import ScheduledChange
+from .engine.simulator import Simulator
 from .errors import ClientError, ParamValidationError
-from .simulator import Simulator
-from .world import ScheduledChange
+from .model.catalog import SERVICE_NAMES
+from .services.config import Limits, Timings
+from .services.registry import DEFAULT_RATES, OPERATIONS
 
 __all__ = [
     "DEFAULT_RATES",
     "DEFAULT_START",
     "OPERATIONS",
+    "SERVICE_NAMES",
     "ClientError",
     "Limits",
     "ParamValidationError",

@@ -1,4 +1,4 @@
-"""Genuine boto3 / botocore ``kinesisvideo`` clients served by a :class:`~kvsim.Simulator`.
+"""Genuine boto3 / botocore clients of the five Kinesis Video services served by a :class:`~kvsim.Simulator`.
 
 Every request still goes through botocore's own parameter validation,
 serialization, signing, response parsing, error factory and retry handler:
@@ -17,8 +17,10 @@ Requests of other AWS services never reach kvsim.
 ...     print(e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"])
 ResourceInUseException 400
 
-:func:`mock` serves *every* ``kinesisvideo`` client of the process while it is
-active, including clients created before it started::
+:func:`mock` serves *every* client of the five Kinesis Video services
+(``kinesisvideo``, ``kinesis-video-archived-media``, ``kinesis-video-media``,
+``kinesis-video-signaling``, ``kinesis-video-webrtc-storage``) of the process
+while it is active, including clients created before it started::
 
     with kvsim.boto.mock(sim):
         boto3.client("kinesisvideo", region_name="us-east-1").list_streams()
@@ -31,14 +33,13 @@ credentials of some kind (any dummy values), as botocore signs before sending.
 How it reaches every client: the first :func:`mock` adds kvsim's ``before-send``
 handler to ``botocore.handlers.BUILTIN_HANDLERS`` (so every botocore session
 made afterwards carries it) and registers it on every botocore session and
-``kinesisvideo`` client already alive. The handler answers only while a mock is
+Kinesis Video client already alive. The handler answers only while a mock is
 active; otherwise it returns ``None`` and botocore sends the request as usual.
 """
 
 from __future__ import annotations
 
 import gc
-import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import ContextDecorator
@@ -51,16 +52,22 @@ from botocore.awsrequest import AWSResponse  # type: ignore[import-untyped]
 from botocore.client import BaseClient  # type: ignore[import-untyped]
 from botocore.session import Session as BotocoreSession  # type: ignore[import-untyped]
 
-from . import rest
-from .simulator import Simulator
+from .core.constants import DEFAULT_REGION_NAME, is_account_id
+from .engine.simulator import Simulator
+from .http import rest
+from .model.catalog import SERVICE_NAMES, service_spec
+from .services.registry import service
 
-__all__ = ["Mock", "client", "mock"]
+__all__ = ["EVENTS", "Mock", "client", "mock"]
 
 SERVICE_NAME = "kinesisvideo"
-#: botocore's event for sending a ``kinesisvideo`` request (its service id hyphenized).
-EVENT = "before-send.kinesis-video"
+#: botocore's event for sending a request of each service (its service id hyphenized).
+EVENTS: dict[str, str] = {
+    name: f"before-send.{service_spec(name).event_id}" for name in SERVICE_NAMES
+}
+#: The event of ``kinesisvideo`` requests.
+EVENT = EVENTS[SERVICE_NAME]
 _UNIQUE_ID = "kvsim.boto"
-_ACCOUNT_ID = re.compile(r"[0-9]{12}").fullmatch
 # Dummy credentials of kvsim.boto.client(): botocore signs, kvsim never checks.
 _ACCESS_KEY_ID = "AKIAKVSIMEXAMPLE0000"
 _SECRET_ACCESS_KEY = "kvsim-does-not-check-signatures"
@@ -73,19 +80,35 @@ _session: Any = None
 
 
 class _Body:
-    """The ``raw`` of an :class:`AWSResponse`: botocore reads it with ``stream()``."""
+    """The ``raw`` of an :class:`AWSResponse`: botocore reads it with ``stream()``
+    (JSON answers) or, for a streamed payload, wraps it in its ``StreamingBody``
+    and reads it with ``read(amt)``."""
 
-    __slots__ = ("_data",)
+    __slots__ = ("_buffer", "_chunks")
 
-    def __init__(self, data: bytes) -> None:
-        self._data = data
+    def __init__(self, body: rest.Body) -> None:
+        self._buffer = body if isinstance(body, bytes) else b""
+        self._chunks: Iterator[bytes] = iter(()) if isinstance(body, bytes) else body
 
     def stream(self, **kwargs: Any) -> Iterator[bytes]:
-        yield self._data
+        if self._buffer:
+            yield self.read()
+        yield from self._chunks
 
-    def read(self, *args: Any) -> bytes:
-        data, self._data = self._data, b""
+    def read(self, amt: int | None = None, *args: Any) -> bytes:
+        while amt is None or len(self._buffer) < amt:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                break
+            self._buffer += chunk
+        if amt is None:
+            data, self._buffer = self._buffer, b""
+        else:
+            data, self._buffer = self._buffer[:amt], self._buffer[amt:]
         return data
+
+    def close(self) -> None:
+        self._buffer, self._chunks = b"", iter(())
 
 
 def _serve(sim: Simulator, account_id: str | None, request: Any) -> AWSResponse:
@@ -123,29 +146,31 @@ class _Binding:
         return _serve(self.sim, self.account_id, request)
 
 
-def _register(events: Any, handler: Callable[..., Any]) -> None:
+def _register(events: Any, handler: Callable[..., Any], event: str) -> None:
     # A unique id makes registering twice a no-op.
-    events.register(EVENT, handler, unique_id=_UNIQUE_ID)
+    events.register(event, handler, unique_id=_UNIQUE_ID)
 
 
 def _install() -> None:
-    """Give every botocore session and ``kinesisvideo`` client kvsim's handler (once)."""
+    """Give every botocore session and Kinesis Video client kvsim's handler (once)."""
     global _installed
     with _state_lock:
         if _installed:
             return
-        botocore.handlers.BUILTIN_HANDLERS.append((EVENT, _before_send))
+        for event in EVENTS.values():
+            botocore.handlers.BUILTIN_HANDLERS.append((event, _before_send))
         # Sessions and clients made before now: each client holds its own copy
         # of its session's handlers, so both need the handler.
         # type() rather than isinstance(): proxies may answer __class__ oddly.
         for obj in gc.get_objects():
             kind = type(obj)
             if issubclass(kind, BotocoreSession):
-                _register(obj, _before_send)
-            elif (
-                issubclass(kind, BaseClient) and obj.meta.service_model.service_name == SERVICE_NAME
-            ):
-                _register(obj.meta.events, _before_send)
+                for event in EVENTS.values():
+                    _register(obj, _before_send, event)
+            elif issubclass(kind, BaseClient):
+                served = EVENTS.get(obj.meta.service_model.service_name)
+                if served is not None:
+                    _register(obj.meta.events, _before_send, served)
         _installed = True
 
 
@@ -160,7 +185,9 @@ def _shared_session() -> Any:
 
 
 def _check_account(account_id: str | None) -> None:
-    if account_id is not None and (not isinstance(account_id, str) or not _ACCOUNT_ID(account_id)):
+    if account_id is not None and (
+        not isinstance(account_id, str) or not is_account_id(account_id)
+    ):
         raise ValueError(f"account_id must be 12 digits, got {account_id!r}")
 
 
@@ -210,7 +237,7 @@ class Mock(ContextDecorator):
 
 
 def mock(sim: Simulator, *, account_id: str | None = None) -> Mock:
-    """Serve every botocore / boto3 ``kinesisvideo`` client of the process by ``sim``.
+    """Serve every botocore / boto3 client of the five Kinesis Video services by ``sim``.
 
     Use as ``with kvsim.boto.mock(sim):`` or ``@kvsim.boto.mock(sim)``. With
     ``account_id``, every request acts in that account whatever its credentials.
@@ -230,11 +257,11 @@ def client(
     sim: Simulator,
     service_name: str = SERVICE_NAME,
     *,
-    region_name: str = "us-east-1",
+    region_name: str = DEFAULT_REGION_NAME,
     account_id: str | None = None,
     config: Any = None,
 ) -> Any:
-    """A real boto3 ``kinesisvideo`` client that ``sim`` always serves.
+    """A real boto3 client of ``service_name`` (any of the five) that ``sim`` always serves.
 
     It has dummy credentials and needs no environment (``AWS_PROFILE`` is
     ignored) and no network. Its
@@ -244,21 +271,19 @@ def client(
     """
     _check_sim(sim)
     _check_account(account_id)
-    if service_name != SERVICE_NAME:
-        raise ValueError(
-            f"kvsim does not simulate service {service_name!r}; it simulates: {SERVICE_NAME!r}"
-        )
+    service(service_name)  # a ValueError naming the five for any other
     with _state_lock:
         kv = _shared_session().client(
-            SERVICE_NAME,
+            service_name,
             region_name=region_name,
             aws_access_key_id=_ACCESS_KEY_ID,
             aws_secret_access_key=_SECRET_ACCESS_KEY,
             config=config,
         )
     events = kv.meta.events
+    event = EVENTS[service_name]
     # Replace the process-wide handler (if this client has it) by this client's own.
-    events.unregister(EVENT, unique_id=_UNIQUE_ID)
-    events.unregister(EVENT, _before_send)
-    _register(events, _Binding(sim, account_id))
+    events.unregister(event, unique_id=_UNIQUE_ID)
+    events.unregister(event, _before_send)
+    _register(events, _Binding(sim, account_id), event)
     return kv

@@ -18,7 +18,7 @@ Fixtures:
     A real boto3 ``kinesisvideo`` client served by that world
     (:func:`kvsim.boto.client`); the test is skipped when boto3 is missing.
 ``kvsim_time``
-    That world with :func:`kvsim.timepatch.patch_time` active for the whole
+    That world with :func:`kvsim.testing.timepatch.patch_time` active for the whole
     test, so ``time.sleep`` and friends run on the virtual clock.
 
 Options of the world come from the marker
@@ -53,7 +53,7 @@ import pytest
 
 if TYPE_CHECKING:
     from kvsim import Simulator
-    from kvsim.client import KinesisVideoClient
+    from kvsim.engine.client import KinesisVideoClient
 
 __all__ = ["LAST_CALLS", "MARKER_OPTIONS", "derive_seed", "format_section"]
 
@@ -64,8 +64,6 @@ MARKER_OPTIONS = ("seed", "start", "limits", "timings")
 
 _BASE_SEED = pytest.StashKey[int]()
 _SIM = pytest.StashKey["Simulator"]()
-_REGION = "us-east-1"
-_ACCOUNT = "123456789012"
 _VALUE_WIDTH = 60
 _RESULT_WIDTH = 100
 
@@ -178,7 +176,7 @@ def kvsim_fixture(request: pytest.FixtureRequest) -> Simulator:
 @pytest.fixture
 def kvsim_client(kvsim: Simulator) -> KinesisVideoClient:
     """The facade ``kinesisvideo`` client of the test's world (us-east-1, 123456789012)."""
-    return kvsim.client("kinesisvideo", region_name=_REGION, account_id=_ACCOUNT)
+    return kvsim.client("kinesisvideo")  # the defaults: us-east-1, 123456789012
 
 
 @pytest.fixture
@@ -193,7 +191,9 @@ def kvsim_boto3(kvsim: Simulator) -> Generator[Any, None, None]:
         if error.name not in ("kvsim.boto", "boto3", "botocore"):
             raise
         pytest.skip(f"kvsim_boto3 needs kvsim.boto and boto3 ({error})")
-    client = boto.client(kvsim, region_name=_REGION, account_id=_ACCOUNT)
+    from kvsim.core.constants import DEFAULT_ACCOUNT_ID
+
+    client = boto.client(kvsim, account_id=DEFAULT_ACCOUNT_ID)
     yield client
     client.close()
 
@@ -201,8 +201,8 @@ def kvsim_boto3(kvsim: Simulator) -> Generator[Any, None, None]:
 @pytest.fixture
 def kvsim_time(kvsim: Simulator) -> Generator[Simulator, None, None]:
     """The test's world, with the code under test on its virtual clock
-    (``time.sleep(5)`` is ``kvsim.advance(5)``): see :mod:`kvsim.timepatch`."""
-    from kvsim.timepatch import patch_time
+    (``time.sleep(5)`` is ``kvsim.advance(5)``): see :mod:`kvsim.testing.timepatch`."""
+    from kvsim.testing.timepatch import patch_time
 
     with patch_time(kvsim) as sim:
         yield sim

@@ -35,6 +35,6 @@ def sim() -> kvsim.Simulator:
 
 
 @pytest.fixture
-def kv(sim: kvsim.Simulator) -> kvsim.client.KinesisVideoClient:
+def kv(sim: kvsim.Simulator) -> kvsim.engine.client.KinesisVideoClient:
     """The default account's us-east-1 client of ``sim``."""
     return sim.client("kinesisvideo", region_name="us-east-1", account_id="123456789012")

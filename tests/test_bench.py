@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 import kvsim
 import kvsim.cli
+import kvsim.cli.bench
 from kvsim.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,7 +70,8 @@ def tiny(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def bench(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(["bench", *argv])
+    # What `kvsim bench ARGS` runs (python -m benchmarks ARGS), in this process.
+    code = harness.main(list(argv))
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -265,11 +267,26 @@ def test_plot_without_matplotlib_exits_2_before_running(
 def test_outside_a_source_checkout_exits_2(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(kvsim.cli, "__file__", str(tmp_path / "site-packages" / "kvsim" / "cli.py"))
-    code, out, err = bench(capsys, "--quick")
+    fake = tmp_path / "site-packages" / "kvsim" / "cli" / "bench.py"
+    monkeypatch.setattr(kvsim.cli.bench, "__file__", str(fake))
+    code = main(["bench", "--quick"])
+    out, err = capsys.readouterr()
     assert code == 2 and out == ""
     assert err.startswith("kvsim bench: runs from a source checkout (pip install -e '.[bench]'")
     assert len(err.splitlines()) == 1
+
+
+def test_kvsim_bench_runs_the_checkouts_harness_in_its_own_process(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    # kvsim never imports benchmarks/: `kvsim bench` runs `python -m benchmarks`.
+    code = main(["bench", "--list"])
+    out, _ = capfd.readouterr()
+    assert code == 0
+    assert out.split()[0] == next(iter(harness.scenarios()))
+    assert "benchmarks" not in {
+        name.partition(".")[0] for name in sys.modules if name.startswith("kvsim")
+    }
 
 
 def test_reference_store_is_the_least_a_create_could_do() -> None:
@@ -312,8 +329,8 @@ def test_validation_fast_path_never_accepts_what_the_full_check_rejects(
 ) -> None:
     from _botocore_model import requests
 
-    from kvsim.shapes import INPUTS
-    from kvsim.validation import _Problems
+    from kvsim.model.validation import _Problems
+    from kvsim.services.registry import INPUTS
 
     op = data.draw(st.sampled_from(sorted(INPUTS)), label="operation")
     shape = INPUTS[op]

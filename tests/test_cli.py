@@ -14,7 +14,6 @@ import pytest
 
 import kvsim
 from kvsim.cli import main
-from kvsim.demo import DEMO_SCENARIO
 from kvsim.scenario import (
     AdvanceStep,
     CallStep,
@@ -24,6 +23,7 @@ from kvsim.scenario import (
     load_scenario,
     run_scenario,
 )
+from kvsim.scenarios.demo import DEMO_SCENARIO
 
 ARN = "arn:aws:kinesisvideo:us-east-1:123456789012:stream/cam-1/1767225600000"
 VERSION = re.compile(r"cam-1 (?:CREATING|ACTIVE|UPDATING|DELETING) version ([0-9a-f]{10})")

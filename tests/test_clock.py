@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import kvsim
-from kvsim.client import KinesisVideoClient
+from kvsim.engine.client import KinesisVideoClient
 
 ACCOUNT = "123456789012"
 

@@ -2,7 +2,7 @@
 
 Five promises, each checked against the model itself (never a copy of it):
 
-1. ``kvsim.shapes.INPUTS`` declares the model's members, order, required lists
+1. ``kvsim.services.registry.INPUTS`` declares the model's members, order, required lists
    and constraints, except the documented deviations in :data:`SHAPE_DEVIATIONS`.
 2. Every response of every operation passes botocore's output validation and
    every other constraint of the output shape (empty tag listings aside).
@@ -55,16 +55,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import kvsim
-from kvsim.client import KinesisVideoClient
-from kvsim.config import OPERATIONS
+from kvsim.engine.client import KinesisVideoClient
 from kvsim.errors import (
     ERROR_CLASSES,
     ClientError,
     InvalidArgumentException,
     ParamValidationError,
 )
-from kvsim.shapes import INPUTS
-from kvsim.validation import Integer, List, Map, String, Structure, TagText
+from kvsim.model.validation import Integer, List, Map, String, Structure, TagText
+from kvsim.services.registry import INPUTS, OPERATIONS
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import kvsim
-from kvsim.client import KinesisVideoClient
+from kvsim.engine.client import KinesisVideoClient
 
 HERE = Path(__file__).resolve()
 

@@ -8,7 +8,7 @@ import pytest
 from helpers import raises
 
 import kvsim
-from kvsim.client import KinesisVideoClient
+from kvsim.engine.client import KinesisVideoClient
 
 NOT_FOUND = "The requested stream is not found or not active."
 MEDIA_APIS = ["PUT_MEDIA", "GET_MEDIA"]

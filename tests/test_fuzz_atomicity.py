@@ -22,7 +22,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import kvsim
-from kvsim.client import KinesisVideoClient
+from kvsim.engine.client import KinesisVideoClient
 from kvsim.errors import ClientError, ParamValidationError
 
 _MODEL = botocore.session.get_session().get_service_model("kinesisvideo")

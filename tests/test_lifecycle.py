@@ -9,7 +9,7 @@ from typing import Any
 from helpers import raises
 
 import kvsim
-from kvsim.client import KinesisVideoClient
+from kvsim.engine.client import KinesisVideoClient
 
 ACCOUNT = "123456789012"
 OTHER_ACCOUNT = "210987654321"

@@ -25,7 +25,7 @@ def _tool(name: str) -> list[str]:
 
 def test_import_kvsim_pulls_in_no_test_or_aws_library() -> None:
     code = (
-        "import sys, kvsim, kvsim.errors, kvsim.config; "
+        "import sys, kvsim, kvsim.errors, kvsim.services.config; "
         "bad = sorted(m for m in ('pytest', 'hypothesis', 'boto3', 'botocore') if m in sys.modules); "
         "print(','.join(bad))"
     )

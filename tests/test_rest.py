@@ -1,4 +1,4 @@
-"""The rest-json wire layer (kvsim.rest): routes, response format, errors, front-door rules.
+"""The rest-json wire layer (kvsim.http.rest): routes, response format, errors, front-door rules.
 
 Requests here are raw (method, path, headers, body), as any HTTP client could
 send them; tests/test_boto.py drives the same layer through real botocore.
@@ -19,9 +19,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import kvsim
-from kvsim import rest
 from kvsim.errors import ERROR_CLASSES
-from kvsim.shapes import INPUTS
+from kvsim.http import rest
+from kvsim.services.registry import INPUTS, SIMULATED
 
 ACCOUNT = "123456789012"
 START_MS = 1767225600000
@@ -57,6 +57,9 @@ def error_of(response: rest.HttpResponse) -> tuple[int, str, str]:
 
 # -- routes --------------------------------------------------------------------------------
 
+#: The operations kvsim simulates, of every service.
+SIMULATED_HERE = frozenset(SIMULATED)
+
 
 def test_route_table_is_the_models_request_uris() -> None:
     model = service_model()
@@ -65,10 +68,16 @@ def test_route_table_is_the_models_request_uris() -> None:
         http = model.operation_model(name).http
         assert http["method"] == "POST"
         routes[http["requestUri"]] = name
-    assert dict(rest.ROUTES) == routes
-    assert len(rest.ROUTES) == 32
-    assert frozenset(kvsim.OPERATIONS) == rest.SIMULATED
-    assert set(routes.values()) >= rest.SIMULATED
+    ours = {
+        path: spec.name
+        for path, (service, spec) in rest.ROUTES.items()
+        if service.name == "kinesisvideo"
+    }
+    assert ours == routes
+    assert len(ours) == 32
+    assert len(rest.ROUTES) == 32 + 6 + 1 + 2 + 2  # all five services on one port
+    assert frozenset(kvsim.OPERATIONS) == SIMULATED_HERE
+    assert set(routes.values()) >= SIMULATED_HERE
     assert {"/TagResource", "/UntagResource", "/ListTagsForResource"} <= set(rest.ROUTES)
 
 
@@ -85,12 +94,12 @@ def test_wrong_method_is_405(sim: kvsim.Simulator) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", sorted(p for p, op in rest.ROUTES.items() if op not in rest.SIMULATED)
+    "path", sorted(p for p, (_, spec) in rest.ROUTES.items() if spec.name not in SIMULATED_HERE)
 )
 def test_unsimulated_operation_answers_unsupported(sim: kvsim.Simulator, path: str) -> None:
     before = sim.now
     status, code, message = error_of(post(sim, path, {"ChannelName": "c"}))
-    op = rest.ROUTES[path]
+    op = rest.ROUTES[path][1].name
     assert (status, code) == (400, "UnsupportedOperationException")
     assert message.startswith(f"kvsim does not simulate {op} (POST {path}) yet;")
     assert sim.now == before  # never reached the service

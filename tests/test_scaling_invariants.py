@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import kvsim
-from kvsim.client import KinesisVideoClient
+from kvsim.engine.client import KinesisVideoClient
 
 FROZEN = kvsim.Timings(call_latency=0)
 ALPHABET = "abAB01-_."

@@ -22,7 +22,7 @@ import botocore.exceptions
 import pytest
 
 import kvsim
-from kvsim.server import KvsimServer
+from kvsim.http.server import KvsimServer
 
 ACCOUNT = "123456789012"
 START_MS = 1767225600000

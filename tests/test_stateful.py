@@ -11,7 +11,9 @@ from hypothesis import Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 import kvsim
-import kvsim.service
+import kvsim.services.gate
+import kvsim.services.kinesisvideo.streams
+import kvsim.services.kinesisvideo.tags
 from kvsim.stateful import (
     LOW_RATES,
     CheckedClient,
@@ -72,40 +74,42 @@ _FIND_FIRST = {
 
 
 def _no_version_bump(mp: pytest.MonkeyPatch) -> None:
+    streams = kvsim.services.kinesisvideo.streams
+
     def update(world: Any, stream: Any) -> None:
         stream.status = "UPDATING"
-        world.schedule(stream, 1)
+        stream.pending = world.schedule(stream, streams.UPDATED, world.delays_ms["update_delay"])
 
-    mp.setattr(kvsim.service, "_update", update)
+    mp.setattr(kvsim.services.kinesisvideo.streams, "updated", update)
 
 
 def _tagging_bumps_version(mp: pytest.MonkeyPatch) -> None:
-    tag = kvsim.service.tag_stream
+    tag = kvsim.services.kinesisvideo.tags.tag_stream
 
     def tag_and_bump(world: Any, op: str, region: Any, find: Any, tags: Any) -> None:
         tag(world, op, region, find, tags)
         find(region).version = "0" * 10
 
-    mp.setattr(kvsim.service, "tag_stream", tag_and_bump)
+    mp.setattr(kvsim.services.kinesisvideo.tags, "tag_stream", tag_and_bump)
 
 
 def _never_takes_tokens(mp: pytest.MonkeyPatch) -> None:
-    mp.setattr(kvsim.service.Admission, "commit", lambda self: None)
+    mp.setattr(kvsim.services.gate.Admission, "commit", lambda self: None)
 
 
 def _throttles_early(mp: pytest.MonkeyPatch) -> None:
-    tokens = kvsim.service._tokens
-    mp.setattr(kvsim.service, "_tokens", lambda b, op, now, tps: tokens(b, op, now, tps) - 0.5)
+    tokens = kvsim.services.gate.tokens
+    mp.setattr(kvsim.services.gate, "tokens", lambda b, op, now, tps: tokens(b, op, now, tps) - 0.5)
 
 
 def _lists_one_short(mp: pytest.MonkeyPatch) -> None:
-    list_streams = kvsim.service.list_streams
+    list_streams = kvsim.services.kinesisvideo.streams.list_streams
 
     def short(*args: Any) -> tuple[list[Any], bool]:
         page, more = list_streams(*args)
         return (page[:-1] if len(page) >= 2 else page), more
 
-    mp.setattr(kvsim.service, "list_streams", short)
+    mp.setattr(kvsim.services.kinesisvideo.streams, "list_streams", short)
 
 
 def _checks_version_first(mp: pytest.MonkeyPatch) -> None:
@@ -115,7 +119,7 @@ def _checks_version_first(mp: pytest.MonkeyPatch) -> None:
         if stream.status != "ACTIVE":
             raise kvsim.errors.ResourceInUseException("busy")
 
-    mp.setattr(kvsim.service, "_require_active_version", check)
+    mp.setattr(kvsim.services.kinesisvideo.streams, "require_active_version", check)
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ from hypothesis.errors import InvalidArgument
 
 import kvsim
 from kvsim import strategies as kvs
-from kvsim.shapes import INPUTS
+from kvsim.services.registry import INPUTS
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"

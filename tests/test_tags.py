@@ -6,7 +6,7 @@ import pytest
 from helpers import raises
 
 import kvsim
-from kvsim.client import KinesisVideoClient
+from kvsim.engine.client import KinesisVideoClient
 
 NOT_FOUND = "The requested stream is not found or not active."
 CHANNEL_ARN = "arn:aws:kinesisvideo:us-east-1:123456789012:channel/ch/1767225600000"

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import pytest
 
 import kvsim
-from kvsim.client import KinesisVideoClient
+from kvsim.engine.client import KinesisVideoClient
 
 THREADS = 8
 T = TypeVar("T")

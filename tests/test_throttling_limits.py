@@ -9,7 +9,7 @@ import pytest
 from helpers import raises
 
 import kvsim
-from kvsim.client import KinesisVideoClient
+from kvsim.engine.client import KinesisVideoClient
 
 FROZEN = kvsim.Timings(call_latency=0)  # no time passes between calls
 

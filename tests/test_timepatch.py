@@ -1,4 +1,4 @@
-"""Virtual time for the code under test: ``kvsim.timepatch.patch_time(sim)``."""
+"""Virtual time for the code under test: ``kvsim.testing.timepatch.patch_time(sim)``."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from datetime import UTC, timedelta, timezone
 import pytest
 
 import kvsim
-from kvsim.timepatch import TimePatch, VirtualDate, VirtualDatetime, is_active, patch_time
+from kvsim.testing.timepatch import TimePatch, VirtualDate, VirtualDatetime, is_active, patch_time
 
 START = datetime.datetime(2026, 1, 1, tzinfo=UTC)
 START_S = 1_767_225_600

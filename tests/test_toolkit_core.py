@@ -11,8 +11,8 @@ import pytest
 
 import kvsim
 from kvsim.cli import main
-from kvsim.config import METHOD_NAMES, OPERATIONS
-from kvsim.replay import read_trace, replay
+from kvsim.scenarios.replay import read_trace, replay
+from kvsim.services.registry import OPERATIONS, SIMULATED
 
 FROZEN = kvsim.Timings(call_latency=0)
 
@@ -183,7 +183,7 @@ VALID_ARGS: dict[str, dict[str, Any]] = {
         "StreamStorageConfiguration": {"DefaultStorageTier": "WARM"},
     },
 }
-METHOD = {operation: method for method, operation in METHOD_NAMES.items()}
+METHOD = {name: op.method for name, op in SIMULATED.items()}
 
 
 @pytest.mark.parametrize("operation", OPERATIONS)

@@ -9,7 +9,7 @@ import pytest
 from helpers import raises
 
 import kvsim
-from kvsim.client import KinesisVideoClient
+from kvsim.engine.client import KinesisVideoClient
 
 NOT_FOUND = "The requested stream is not found or not active."
 INCREASE, DECREASE = "INCREASE_DATA_RETENTION", "DECREASE_DATA_RETENTION"

@@ -31,7 +31,7 @@ from kvsim.stateful import KinesisVideoStateMachine
 ACCOUNT = "123456789012"
 
 
-def _world(**options: object) -> tuple[kvsim.Simulator, kvsim.client.KinesisVideoClient]:
+def _world(**options: object) -> tuple[kvsim.Simulator, kvsim.engine.client.KinesisVideoClient]:
     sim = kvsim.Simulator(seed=0, **options)  # type: ignore[arg-type]
     return sim, sim.client("kinesisvideo", region_name="us-east-1", account_id=ACCOUNT)
 

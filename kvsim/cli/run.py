@@ -1,0 +1,188 @@
+"""``kvsim run``: a scenario (or the built-in demo, or a saved trace) as a printed timeline."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from collections.abc import Sequence
+from typing import TextIO
+
+from ..core.trace import HEADER_KEY
+from ..engine.simulator import Simulator
+from ..scenarios.demo import demo_scenario
+from ..scenarios.replay import read_trace, replay
+from ..scenarios.runner import (
+    CALLS,
+    Event,
+    ScenarioError,
+    Step,
+    format_event,
+    iter_events,
+    load_scenario,
+    parse_scenario_text,
+)
+from .bench import EXIT_USAGE, Subparsers
+
+__all__ = ["RUN_DESCRIPTION", "RUN_EPILOG", "add_run_command", "check_command", "run_command"]
+
+RUN_DESCRIPTION = """\
+Run a scenario on a fresh simulator and print its timeline: each call with its
+response or error code, and each status change (e.g. CREATING -> ACTIVE) at the
+virtual time it happened. Without SCENARIO, run the built-in demo.
+
+A scenario is a JSON list of steps, each one of:
+  {"call": "create_stream", "args": {"StreamName": "cam-1"},
+   "account_id": "123456789012", "region_name": "us-east-1"}
+      a boto3 kinesisvideo method; args (default {}), account_id and
+      region_name (defaults shown) are optional
+  {"advance": 2.5}          move the virtual clock 2.5 seconds
+  {"run_until_idle": true}  run every scheduled change
+In args, {"$last": "StreamInfo.Version"} stands for that field (dotted path,
+list items by index) of the latest successful response that has it.
+Service errors and parameter-validation errors are part of the timeline.
+"""
+
+RUN_EPILOG = """\
+--json prints one JSON object per line. Every object has "step" (1-based),
+"t" (virtual seconds since the start), "time" (ISO 8601) and "kind", then:
+  call:            account_id, region_name, call, args, error, message, response
+                   (error is the code or "ParamValidationError"; response, without
+                   ResponseMetadata, is null on error; error and message are
+                   null on success)
+  change:          account_id, region_name, resource (the ARN), transition
+  advance:         seconds, until
+  run_until_idle:  until
+
+""" + textwrap.fill("calls: " + ", ".join(CALLS), width=79, subsequent_indent="  ")
+
+
+# -- kvsim run --------------------------------------------------------------------------
+
+
+def add_run_command(subparsers: Subparsers) -> None:
+    """``kvsim run [SCENARIO] [--seed N] [--json]``."""
+    parser = subparsers.add_parser(
+        "run",
+        help="run a scenario (or the built-in demo) and print its timeline",
+        description=RUN_DESCRIPTION,
+        epilog=RUN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "scenario",
+        nargs="?",
+        metavar="SCENARIO",
+        help="scenario JSON file ('-' reads standard input); default: the built-in demo",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, metavar="N", help="the simulator's seed (default: 0)"
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print the timeline as JSON lines, one event each"
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="replay a trace saved by sim.save_trace() and exit 1 at the first call whose "
+        "outcome differs from the recorded one",
+    )
+    parser.set_defaults(handler=run_command)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Load the scenario, run it and print the timeline; 2 if it is malformed."""
+    source: str | None = args.scenario
+    label = "built-in demo" if source is None else "standard input" if source == "-" else source
+    if args.check:
+        return check_command(source, label)
+    try:
+        steps, sim = _load(source, args.seed)
+    except ScenarioError as error:
+        return _fail(label, error)
+    out = sys.stdout
+    if not args.json:
+        print(f"kvsim run: {label}, seed {args.seed}, {_count(len(steps), 'step')}", file=out)
+        print(f"t = virtual seconds since {sim.now.isoformat()}", file=out)
+        print(file=out)
+    events: list[Event] = []
+    try:
+        for event in iter_events(steps, sim):
+            events.append(event)
+            _print_event(event, out, as_json=args.json)
+    except ScenarioError as error:
+        out.flush()
+        return _fail(label, error)
+    if not args.json:
+        print(file=out)
+        print(_totals(steps, events, sim), file=out)
+    return 0
+
+
+def check_command(source: str | None, label: str) -> int:
+    """Replay a saved trace on a fresh simulator: 0 if every outcome matches, 1 if not."""
+    if source is None or source == "-":
+        print("kvsim run --check: name a trace file saved by sim.save_trace()", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        trace = read_trace(source)
+        mismatch = replay(trace)
+    except ScenarioError as error:
+        return _fail(label, error)
+    if mismatch is not None:
+        print(f"kvsim run --check: {label}: {mismatch}", file=sys.stderr)
+        return 1
+    calls = sum(1 for outcome in trace.outcomes if outcome is not None)
+    print(f"kvsim run --check: {label}: {_count(calls, 'call')} replayed, every outcome matches")
+    return 0
+
+
+def _load(source: str | None, seed: int) -> tuple[list[Step], Simulator]:
+    # A trace saved by sim.save_trace() (JSON lines) runs as a scenario on a
+    # simulator with the traced one's settings; --seed applies to the others.
+    if source is None:
+        return load_scenario(demo_scenario()), Simulator(seed=seed)
+    if source == "-":
+        return load_scenario(parse_scenario_text(sys.stdin.read())), Simulator(seed=seed)
+    if _is_trace(source):
+        trace = read_trace(source)
+        return trace.steps, trace.simulator()
+    return load_scenario(source), Simulator(seed=seed)
+
+
+def _is_trace(source: str) -> bool:
+    # A saved trace opens with its header line; anything else is a JSON scenario.
+    try:
+        with open(source, encoding="utf-8") as file:
+            first = json.loads(file.readline())
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False  # load_scenario reports it
+    return isinstance(first, dict) and HEADER_KEY in first
+
+
+def _fail(label: str, error: ScenarioError) -> int:
+    print(f"kvsim run: {label}: {error}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _print_event(event: Event, out: TextIO, *, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(event.to_json(), ensure_ascii=False), file=out)
+    else:
+        print(format_event(event), file=out)
+
+
+def _totals(steps: Sequence[Step], events: Sequence[Event], sim: Simulator) -> str:
+    calls = [e for e in events if e.kind == "call"]
+    errors = sum(1 for e in calls if e.error is not None)
+    changes = sum(1 for e in events if e.kind == "change")
+    return (
+        f"{_count(len(steps), 'step')}: {_count(len(calls), 'call')} "
+        f"({_count(errors, 'error')}), {_count(changes, 'status change')}; "
+        f"virtual time now {sim.now.isoformat()}"
+    )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")

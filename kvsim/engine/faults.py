@@ -1,0 +1,277 @@
+"""Fault injection: make chosen calls fail with a modeled error, or take longer.
+
+Faults are rules the simulator consults before running a call. Whether a rule
+with a ``probability`` fires is drawn from a random source seeded from the
+simulator's seed but separate from the one that draws versions, so adding a
+fault does not change the versions a scenario sees.
+
+>>> import kvsim
+>>> sim = kvsim.Simulator()
+>>> kv = sim.client("kinesisvideo")
+>>> rule = sim.faults.add("create_stream", "InvalidDeviceException", times=1)
+>>> try:
+...     kv.create_stream(StreamName="cam")
+... except kv.exceptions.InvalidDeviceException as e:
+...     print(e.response["Error"]["Message"])
+Injected fault: InvalidDeviceException
+>>> kv.create_stream(StreamName="cam")["StreamARN"].endswith("/cam/1767225600050")
+True
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..core.clock import seconds_to_ms
+from ..core.ids import parse_stream_arn
+from ..model.errors import ClientError, service_errors
+from ..services.declarations import Operation
+from ..services.registry import SIMULATED
+
+__all__ = ["Fault", "Faults"]
+
+
+_BY_METHOD = {op.method: op for op in SIMULATED.values()}
+
+
+def find_operation(operation: str) -> Operation:
+    """The simulated operation named by its API name or boto3 method name.
+
+    >>> find_operation("describe_stream").name, find_operation("DescribeStream").name
+    ('DescribeStream', 'DescribeStream')
+    """
+    found = SIMULATED.get(operation) or _BY_METHOD.get(operation)
+    if found is None:
+        raise ValueError(
+            f"unknown operation {operation!r}; kvsim simulates {', '.join(SIMULATED)} "
+            "(or their boto3 method names, e.g. 'create_stream')"
+        )
+    return found
+
+
+def operation_name(operation: str) -> str:
+    """The API name of ``operation``, given as API name or boto3 method name."""
+    return find_operation(operation).name
+
+
+def _stream_name_of(params: Mapping[str, Any]) -> str | None:
+    name = params.get("StreamName")
+    if isinstance(name, str):
+        return name
+    for key in ("StreamARN", "ResourceARN"):
+        arn = params.get(key)
+        if isinstance(arn, str):
+            parsed = parse_stream_arn(arn)
+            if parsed is not None:
+                return parsed[4]
+    return None
+
+
+@dataclass(slots=True)
+class Fault:
+    """One rule: which calls it matches, what it does, how often it may still fire."""
+
+    operation: str
+    error: type[ClientError] | None
+    latency_ms: int
+    times: int | None
+    probability: float | None
+    account_id: str | None
+    region_name: str | None
+    stream_name: str | None
+    message: str | None
+
+    def matches(
+        self, operation: Operation, account_id: str, region_name: str, params: Mapping[str, Any]
+    ) -> bool:
+        """Whether this rule applies to a call (ignoring its probability)."""
+        return (
+            self.operation == operation.name
+            and (self.times is None or self.times > 0)
+            and (self.account_id is None or self.account_id == account_id)
+            and (self.region_name is None or self.region_name == region_name)
+            and (self.stream_name is None or self.stream_name == _stream_name_of(params))
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The rule as JSON-ready data (for snapshots)."""
+        return {
+            "operation": self.operation,
+            "error": self.error.code if self.error else None,
+            "latency_ms": self.latency_ms,
+            "times": self.times,
+            "probability": self.probability,
+            "account_id": self.account_id,
+            "region_name": self.region_name,
+            "stream_name": self.stream_name,
+            "message": self.message,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Fault:
+        """Rebuild a rule saved by :meth:`to_json`."""
+        error = data["error"]
+        operation = find_operation(data["operation"])
+        return cls(
+            operation=operation.name,
+            error=service_errors(operation.service)[error] if error is not None else None,
+            latency_ms=int(data["latency_ms"]),
+            times=data["times"],
+            probability=data["probability"],
+            account_id=data["account_id"],
+            region_name=data["region_name"],
+            stream_name=data["stream_name"],
+            message=data["message"],
+        )
+
+
+class Faults:
+    """The fault rules of one simulator: ``sim.faults``."""
+
+    def __init__(self, seed: int) -> None:
+        self.rules: list[Fault] = []
+        # A string seed is hashed with SHA-512 by random.Random: stable everywhere.
+        self.rng = random.Random(f"kvsim-faults:{seed}")
+
+    def __bool__(self) -> bool:
+        return bool(self.rules)
+
+    def __repr__(self) -> str:
+        return f"<kvsim Faults: {len(self.rules)} rule(s)>"
+
+    def add(
+        self,
+        operation: str,
+        error: str | type[ClientError],
+        *,
+        times: int | None = None,
+        probability: float | None = None,
+        account_id: str | None = None,
+        region_name: str | None = None,
+        stream_name: str | None = None,
+        message: str | None = None,
+    ) -> Fault:
+        """Make matching calls of ``operation`` fail with ``error`` (a code or class).
+
+        ``times``: how many calls may fail (None: every one). ``probability``:
+        the chance each matching call fails (None: always). The other keywords
+        narrow which calls match. Returns the rule.
+        """
+        classes = service_errors(find_operation(operation).service)
+        code = error.code if isinstance(error, type) and issubclass(error, ClientError) else error
+        if code not in classes:
+            raise ValueError(
+                f"unknown error {error!r}; use one of the modeled codes: "
+                f"{', '.join(sorted(classes))}"
+            )
+        if message is not None and not isinstance(message, str):
+            raise TypeError(f"message must be a str, not {type(message).__name__}")
+        return self._add(
+            operation,
+            classes[code],
+            0,
+            times,
+            probability,
+            account_id,
+            region_name,
+            stream_name,
+            message,
+        )
+
+    def add_latency(
+        self,
+        operation: str,
+        seconds: float,
+        *,
+        times: int | None = None,
+        probability: float | None = None,
+        account_id: str | None = None,
+        region_name: str | None = None,
+        stream_name: str | None = None,
+    ) -> Fault:
+        """Make matching calls of ``operation`` take ``seconds`` of extra virtual time."""
+        latency_ms = seconds_to_ms(seconds, what="seconds")
+        return self._add(
+            operation,
+            None,
+            latency_ms,
+            times,
+            probability,
+            account_id,
+            region_name,
+            stream_name,
+            None,
+        )
+
+    def clear(self) -> None:
+        """Remove every rule."""
+        self.rules.clear()
+
+    def _add(
+        self,
+        operation: str,
+        error: type[ClientError] | None,
+        latency_ms: int,
+        times: int | None,
+        probability: float | None,
+        account_id: str | None,
+        region_name: str | None,
+        stream_name: str | None,
+        message: str | None,
+    ) -> Fault:
+        if times is not None and (
+            isinstance(times, bool) or not isinstance(times, int) or times < 1
+        ):
+            raise ValueError(f"times must be a positive int or None, got {times!r}")
+        if probability is not None and (
+            isinstance(probability, bool)
+            or not isinstance(probability, int | float)
+            or not math.isfinite(probability)
+            or not 0 < probability <= 1
+        ):
+            raise ValueError(f"probability must be in (0, 1] or None, got {probability!r}")
+        for label, value in (
+            ("account_id", account_id),
+            ("region_name", region_name),
+            ("stream_name", stream_name),
+        ):
+            if value is not None and not isinstance(value, str):
+                raise TypeError(f"{label} must be a str or None, not {type(value).__name__}")
+        rule = Fault(
+            operation_name(operation),
+            error,
+            latency_ms,
+            times,
+            probability,
+            account_id,
+            region_name,
+            stream_name,
+            message,
+        )
+        self.rules.append(rule)
+        return rule
+
+    def decide(
+        self, operation: Operation, account_id: str, region_name: str, params: Mapping[str, Any]
+    ) -> tuple[ClientError | None, int]:
+        """The injected error (if any) and extra latency for one call; uses up ``times``."""
+        error: ClientError | None = None
+        latency_ms = 0
+        for rule in self.rules:
+            if not rule.matches(operation, account_id, region_name, params):
+                continue
+            if rule.error is not None and error is not None:
+                continue  # the first error rule that fires wins
+            if rule.probability is not None and self.rng.random() >= rule.probability:
+                continue
+            if rule.times is not None:
+                rule.times -= 1
+            if rule.error is None:
+                latency_ms += rule.latency_ms
+            else:
+                error = rule.error(rule.message or f"Injected fault: {rule.error.code}")
+        return error, latency_ms

@@ -1,0 +1,251 @@
+"""The public entry point: one :class:`Simulator` is one whole simulated world."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..core.clock import from_ms, seconds_to_ms, to_ms
+from ..core.constants import DEFAULT_ACCOUNT_ID, DEFAULT_REGION_NAME, DEFAULT_START
+from ..core.kernel import ScheduledChange
+from ..core.trace import Trace
+from ..services.config import Limits, Timings
+from ..services.world import World
+from . import snapshot as _snapshot
+from .client import KinesisVideoClient, ServiceClient, client_class
+from .faults import Faults
+from .permissions import expand_actions
+from .runtime import Runtime
+
+if TYPE_CHECKING:
+    from ..testing.timepatch import TimePatch
+
+__all__ = ["Simulator"]
+
+
+class Simulator:
+    """A deterministic Kinesis Video Streams world on a virtual clock.
+
+    Same ``seed`` and same calls give the same responses, byte for byte.
+    ``start`` (tz-aware, default :data:`kvsim.DEFAULT_START`) is where the
+    clock starts; ``limits`` and ``timings`` default to AWS's quotas and
+    kvsim's documented delays. ``trace_limit`` bounds how many calls and clock
+    steps :attr:`trace` keeps (``None``: all; 0: none). All methods are thread-safe.
+
+    >>> import kvsim
+    >>> sim = kvsim.Simulator(seed=0)
+    >>> kv = sim.client("kinesisvideo", region_name="us-east-1", account_id="123456789012")
+    >>> arn = kv.create_stream(StreamName="cam-1", DataRetentionInHours=24)["StreamARN"]
+    >>> sim.pending()[0].transition
+    'CREATING -> ACTIVE'
+    >>> sim.advance(2.5)
+    1
+    >>> kv.describe_stream(StreamARN=arn)["StreamInfo"]["Status"]
+    'ACTIVE'
+    >>> sim.now.isoformat()
+    '2026-01-01T00:00:02.600000+00:00'
+    """
+
+    def __init__(
+        self,
+        seed: int = 0,
+        *,
+        start: datetime | None = None,
+        limits: Limits | None = None,
+        timings: Timings | None = None,
+        trace_limit: int | None = 10_000,
+    ) -> None:
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise TypeError(f"seed must be an int, not {type(seed).__name__}")
+        if start is None:
+            start = DEFAULT_START
+        if not isinstance(start, datetime):
+            raise TypeError(f"start must be a datetime, not {type(start).__name__}")
+        limits = Limits() if limits is None else limits
+        timings = Timings() if timings is None else timings
+        if not isinstance(limits, Limits):
+            raise TypeError(f"limits must be a kvsim.Limits, not {type(limits).__name__}")
+        if not isinstance(timings, Timings):
+            raise TypeError(f"timings must be a kvsim.Timings, not {type(timings).__name__}")
+        self.seed = seed
+        #: Where the virtual clock started.
+        self.start = start
+        self.limits = limits
+        self.timings = timings
+        #: Fault rules: ``sim.faults.add(...)``, ``sim.faults.add_latency(...)``, ``sim.faults.clear()``.
+        self.faults = Faults(seed)
+        #: The internal interface of kvsim's own clients, adapters and snapshots.
+        self.runtime = Runtime(
+            World(seed, to_ms(start), limits, timings),
+            Trace(trace_limit),
+            self.faults,
+            seconds_to_ms(timings.call_latency, what="call_latency"),
+        )
+
+    def __repr__(self) -> str:
+        return f"<kvsim.Simulator seed={self.seed} now={self.now.isoformat()}>"
+
+    # -- clients ------------------------------------------------------------------------
+
+    def client(
+        self,
+        service_name: str = "kinesisvideo",
+        *,
+        region_name: str = DEFAULT_REGION_NAME,
+        account_id: str = DEFAULT_ACCOUNT_ID,
+        allowed_actions: Iterable[str] | None = None,
+    ) -> KinesisVideoClient:
+        """A boto3-shaped client of ``service_name`` for one account and region.
+
+        ``service_name`` is one of the five botocore services of Kinesis Video
+        (``kinesisvideo``, ``kinesis-video-archived-media``, ``kinesis-video-media``,
+        ``kinesis-video-signaling``, ``kinesis-video-webrtc-storage``); every
+        operation of its model is a method, and those kvsim does not simulate
+        yet answer ``UnsupportedOperationException``. ``allowed_actions`` (IAM
+        action names such as ``"kinesisvideo:DescribeStream"``, ``*`` wildcards
+        allowed) makes every other call fail with the operation's
+        authorization error, as for a least-privilege role.
+        """
+        cls: type[ServiceClient] = client_class(service_name)
+        allowed = None if allowed_actions is None else expand_actions(allowed_actions)
+        with self.runtime.lock:
+            # Typed as the kinesisvideo client, whose methods type checkers know
+            # through Operations.__getattr__ like every other service's.
+            return cls(self, region_name, account_id, allowed)  # type: ignore[return-value]
+
+    def register_credentials(self, access_key_id: str, account_id: str) -> None:
+        """Map an access-key id to an account, for adapters that read credentials."""
+        self.runtime.register_credentials(access_key_id, account_id)
+
+    def account_for(self, access_key_id: str | None) -> str | None:
+        """The account registered for ``access_key_id``, or None."""
+        return self.runtime.account_for(access_key_id)
+
+    # -- the clock ----------------------------------------------------------------------
+
+    @property
+    def now(self) -> datetime:
+        """The virtual time: a tz-aware UTC ``datetime``."""
+        return from_ms(self.runtime.world.now_ms)
+
+    def advance(self, seconds: float) -> int:
+        """Move the clock ``seconds`` forward (whole milliseconds), running each
+        change due on the way at its own due time; returns how many ran.
+
+        >>> Simulator().advance(-1)
+        Traceback (most recent call last):
+        ...
+        ValueError: time can't go backwards: seconds must be >= 0, got -1
+        """
+        ms = seconds_to_ms(seconds)
+        with self.runtime.lock:
+            self.runtime.trace.clock(self.runtime.world.now_ms, seconds)
+            return self.runtime.world.advance_ms(ms)
+
+    def run_until_idle(self) -> int:
+        """Run every scheduled change, moving the clock to each; returns how many ran."""
+        with self.runtime.lock:
+            self.runtime.trace.clock(self.runtime.world.now_ms, None)
+            return self.runtime.world.run_due(None)
+
+    def step(self) -> ScheduledChange | None:
+        """Jump to the next scheduled change, run it and return it (None if idle)."""
+        with self.runtime.lock:
+            before = self.runtime.world.now_ms
+            change = self.runtime.world.step()
+            if change is not None:
+                # Recorded as the advance it amounts to, so a replay reaches the same time.
+                self.runtime.trace.clock(before, (self.runtime.world.now_ms - before) / 1000)
+            return change
+
+    def pending(self) -> list[ScheduledChange]:
+        """The scheduled changes, in the order they will run."""
+        with self.runtime.lock:
+            return self.runtime.world.pending()
+
+    def patch_time(self) -> TimePatch:
+        """A context manager that puts the code under test on this world's clock:
+        ``time.sleep(5)`` advances the world 5 s at once, and ``time.time``,
+        ``time.monotonic`` and ``datetime.now()``-style reads follow the virtual
+        clock (see :mod:`kvsim.timepatch`). Patching is process-wide.
+
+        >>> import time
+        >>> sim = Simulator()
+        >>> with sim.patch_time():
+        ...     time.sleep(90)
+        ...     sim.now.isoformat()
+        '2026-01-01T00:01:30+00:00'
+        """
+        from ..testing.timepatch import patch_time
+
+        return patch_time(self)
+
+    # -- trace ----------------------------------------------------------------------------
+
+    @property
+    def trace(self) -> list[dict[str, Any]]:
+        """Every recorded call and clock step, oldest first, as JSON-ready dicts in
+        the ``kvsim run`` step format with ``at`` and (for calls) ``outcome``.
+
+        >>> sim = Simulator()
+        >>> _ = sim.client().create_stream(StreamName="cam")
+        >>> entry = sim.trace[0]
+        >>> entry["call"], entry["args"], entry["outcome"]["response"]["StreamARN"][-17:]
+        ('create_stream', {'StreamName': 'cam'}, 'cam/1767225600000')
+        """
+        with self.runtime.lock:
+            return self.runtime.trace.entries()
+
+    def last_calls(self, n: int = 10) -> list[dict[str, Any]]:
+        """The last ``n`` recorded calls (as in :attr:`trace`), oldest first."""
+        with self.runtime.lock:
+            return self.runtime.trace.entries(calls_only=True, last=n)
+
+    def save_trace(self, path: str | Path) -> int:
+        """Write :attr:`trace` as JSON lines (a scenario ``kvsim run --check`` replays);
+        returns the number of lines. Raises ``ValueError`` if ``trace_limit`` dropped entries."""
+        header = {
+            "seed": self.seed,
+            "start": self.start.isoformat(),
+            "limits": self.limits.to_json(),
+            "timings": self.timings.to_json(),
+        }
+        with self.runtime.lock:
+            return self.runtime.trace.save(path, header)
+
+    # -- snapshots ------------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole world as versioned, JSON-serialisable data (see :meth:`restore`).
+
+        >>> sim = Simulator(seed=3)
+        >>> _ = sim.client().create_stream(StreamName="cam")
+        >>> copy = Simulator.restore(sim.snapshot())
+        >>> info = copy.client().describe_stream(StreamName="cam")["StreamInfo"]
+        >>> info == sim.client().describe_stream(StreamName="cam")["StreamInfo"]
+        True
+        """
+        with self.runtime.lock:
+            return _snapshot.dump(self)
+
+    @classmethod
+    def restore(cls, snapshot: Mapping[str, Any] | str) -> Simulator:
+        """A new simulator rebuilt from :meth:`snapshot` output (a dict or its JSON text).
+        A corrupt or foreign snapshot raises ``ValueError`` saying what is wrong."""
+        return _snapshot.load(snapshot, cls)
+
+    def fork(self) -> Simulator:
+        """An independent copy of this world: the same future for the same calls."""
+        return self.restore(self.snapshot())
+
+    # -- inspection ---------------------------------------------------------------------
+
+    def _check(self) -> None:
+        """Assert every internal invariant of the world (for tests; O(n log n))."""
+        self.runtime.check()
+
+    def _dump(self) -> dict[str, Any]:
+        """The whole world except the clock, JSON-ready (for tests comparing states)."""
+        return self.runtime.dump()

@@ -1,0 +1,201 @@
+"""Errors raised by simulated calls, shaped like botocore's.
+
+A service-side failure raises a subclass of :class:`ClientError`, one per
+error code a service model declares, with the HTTP status that model gives the
+code. The classes are made from the generated model tables
+(:mod:`kvsim.model.tables`): where two services give a code the same status
+they share one class; where they disagree (``AccessDeniedException`` is 401
+in ``kinesisvideo`` and 403 in ``kinesis-video-webrtc-storage``) each service
+has its own. :func:`service_errors` gives a service's classes by code. The attributes are botocore's, so code
+written against ``botocore.exceptions.ClientError`` reads them unchanged:
+
+>>> err = ResourceInUseException("The stream already exists.", "CreateStream", "req-1")
+>>> err.response["Error"]["Code"], err.response["ResponseMetadata"]["HTTPStatusCode"]
+('ResourceInUseException', 400)
+>>> str(err)
+'An error occurred (ResourceInUseException) when calling the CreateStream operation: The stream already exists.'
+
+Problems botocore catches before sending anything raise
+:class:`ParamValidationError`, whose text is botocore's report.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from importlib import import_module
+from types import MappingProxyType
+from typing import Any, ClassVar
+
+from .tables import MODULES
+
+__all__ = [
+    "ERROR_CLASSES",
+    "AccessDeniedException",
+    "AccountChannelLimitExceededException",
+    "AccountStreamLimitExceededException",
+    "ClientError",
+    "ClientLimitExceededException",
+    "DeviceStreamLimitExceededException",
+    "InvalidArgumentException",
+    "InvalidDeviceException",
+    "InvalidResourceFormatException",
+    "NoDataRetentionException",
+    "NotAuthorizedException",
+    "ParamValidationError",
+    "ResourceInUseException",
+    "ResourceNotFoundException",
+    "StreamEdgeConfigurationNotFoundException",
+    "TagsPerResourceExceededLimitException",
+    "UnsupportedOperationException",
+    "VersionMismatchException",
+    "service_errors",
+]
+
+
+class ParamValidationError(ValueError):
+    """Raised for input botocore rejects before sending a request.
+
+    Missing required members, unknown members, wrong Python types and values
+    below a model ``min`` are caught on the client, as botocore does; the text
+    is botocore's report format.
+
+    >>> str(ParamValidationError(report='Missing required parameter in input: "StreamName"'))
+    'Parameter validation failed:\\nMissing required parameter in input: "StreamName"'
+    """
+
+    def __init__(self, *, report: str) -> None:
+        super().__init__(f"Parameter validation failed:\n{report}")
+        self.kwargs = {"report": report}
+        self.report = report
+
+
+class ClientError(Exception):
+    """Base of every modeled service error; same attributes as botocore's.
+
+    ``response`` holds ``Error`` (``Code``, ``Message``) and
+    ``ResponseMetadata`` (``RequestId``, ``HTTPStatusCode``, ``HTTPHeaders``,
+    ``RetryAttempts``); ``operation_name`` is the API name, e.g. ``"CreateStream"``.
+    """
+
+    #: The error code, as in ``x-amzn-ErrorType``; set on each subclass.
+    code: ClassVar[str] = "ClientError"
+    #: The HTTP status the service model gives this error.
+    http_status: ClassVar[int] = 400
+
+    MSG_TEMPLATE: ClassVar[str] = (
+        "An error occurred ({error_code}) when calling the {operation_name} "
+        "operation: {error_message}"
+    )
+
+    def __init__(self, message: str, operation_name: str = "", request_id: str = "") -> None:
+        self.response: dict[str, Any] = {}
+        self.operation_name = operation_name
+        self.bind(message, operation_name, request_id)
+
+    def bind(self, message: str, operation_name: str, request_id: str) -> None:
+        # The service raises with the message only; the client that made the
+        # call binds the operation and request id before the error escapes.
+        self.response = {
+            "Error": {"Code": self.code, "Message": message},
+            "ResponseMetadata": {
+                "RequestId": request_id,
+                "HTTPStatusCode": self.http_status,
+                "HTTPHeaders": {
+                    "x-amzn-requestid": request_id,
+                    "x-amzn-errortype": self.code,
+                    "content-type": "application/json",
+                },
+                "RetryAttempts": 0,
+            },
+            "Message": message,
+        }
+        self.operation_name = operation_name
+        self.args = (
+            self.MSG_TEMPLATE.format(
+                error_code=self.code, operation_name=operation_name, error_message=message
+            ),
+        )
+
+    @property
+    def message(self) -> str:
+        """The error's message text."""
+        return str(self.response["Error"]["Message"])
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        rm = self.response["ResponseMetadata"]
+        return (type(self), (self.message, self.operation_name, rm["RequestId"]))
+
+
+class UnsupportedOperationException(ClientError):
+    """kvsim's answer to an operation of a model that it does not simulate yet (400).
+
+    Not a modeled error: no AWS service sends it; kvsim names the operation
+    so a test fails with a clear reason instead of a missing method.
+    """
+
+    code = "UnsupportedOperationException"
+
+
+# -- the modeled classes, made from the tables ---------------------------------------------
+
+# One class per (code, HTTP status): services that agree on a code's status share it.
+_CLASSES: dict[tuple[str, int], type[ClientError]] = {}
+
+
+def _error_class(code: str, status: int) -> type[ClientError]:
+    found = _CLASSES.get((code, status))
+    if found is None:
+        found = type(
+            code,
+            (ClientError,),
+            {
+                # Shown as kvsim.errors.<Code>, the public home of the classes.
+                "__module__": "kvsim.errors",
+                "__doc__": f"The service's {code} (HTTP {status}).",
+                "code": code,
+                "http_status": status,
+            },
+        )
+        _CLASSES[code, status] = found
+    return found
+
+
+@functools.cache
+def service_errors(service_name: str) -> Mapping[str, type[ClientError]]:
+    """Every error class the model of ``service_name`` declares, by code.
+
+    >>> service_errors("kinesisvideo")["AccessDeniedException"].http_status
+    401
+    >>> service_errors("kinesis-video-webrtc-storage")["AccessDeniedException"].http_status
+    403
+    >>> (service_errors("kinesis-video-media")["ResourceNotFoundException"]
+    ...  is service_errors("kinesisvideo")["ResourceNotFoundException"])
+    True
+    """
+    table = import_module(f"{__package__}.tables.{MODULES[service_name]}")
+    errors: dict[str, int] = table.ERRORS
+    return MappingProxyType({code: _error_class(code, status) for code, status in errors.items()})
+
+
+_KINESISVIDEO = service_errors("kinesisvideo")
+
+#: Every ``kinesisvideo`` error class by its code.
+ERROR_CLASSES: dict[str, type[ClientError]] = dict(_KINESISVIDEO)
+
+# The kinesisvideo classes by name, so that type checkers and IDEs see them.
+AccessDeniedException = _KINESISVIDEO["AccessDeniedException"]
+AccountChannelLimitExceededException = _KINESISVIDEO["AccountChannelLimitExceededException"]
+AccountStreamLimitExceededException = _KINESISVIDEO["AccountStreamLimitExceededException"]
+ClientLimitExceededException = _KINESISVIDEO["ClientLimitExceededException"]
+DeviceStreamLimitExceededException = _KINESISVIDEO["DeviceStreamLimitExceededException"]
+InvalidArgumentException = _KINESISVIDEO["InvalidArgumentException"]
+InvalidDeviceException = _KINESISVIDEO["InvalidDeviceException"]
+InvalidResourceFormatException = _KINESISVIDEO["InvalidResourceFormatException"]
+NoDataRetentionException = _KINESISVIDEO["NoDataRetentionException"]
+NotAuthorizedException = _KINESISVIDEO["NotAuthorizedException"]
+ResourceInUseException = _KINESISVIDEO["ResourceInUseException"]
+ResourceNotFoundException = _KINESISVIDEO["ResourceNotFoundException"]
+StreamEdgeConfigurationNotFoundException = _KINESISVIDEO["StreamEdgeConfigurationNotFoundException"]
+TagsPerResourceExceededLimitException = _KINESISVIDEO["TagsPerResourceExceededLimitException"]
+VersionMismatchException = _KINESISVIDEO["VersionMismatchException"]

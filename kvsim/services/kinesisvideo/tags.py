@@ -1,0 +1,119 @@
+"""Tags: the three stream-tagging operations and the three resource-tagging ones.
+
+TagStream, UntagStream and ListTagsForStream find the stream by
+``StreamName``/``StreamARN``; TagResource, UntagResource and
+ListTagsForResource by ``ResourceARN``. All six share one implementation per
+verb. The tag-count limit is checked against the total a stream would hold
+(``Limits.max_tags_per_resource``), all or nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ...model.errors import InvalidArgumentException
+from ..declarations import Declarations
+from ..state import Region
+from .resolve import Finder, admit_found, check_reference, resolve_arn, resolve_stream
+from .streams import too_many_tags
+
+if TYPE_CHECKING:
+    from ..world import World
+
+__all__ = ["declare", "list_tags", "tag_stream", "untag_stream"]
+
+declare = Declarations("kinesisvideo")
+
+
+def tag_stream(
+    world: World, op: str, region: Region, find: Finder, tags: Mapping[str, str]
+) -> None:
+    """Add or overwrite tags; all or nothing against the per-resource limit. O(tags)."""
+    gate, stream = admit_found(world, region, op, find)
+    current = stream.tags or {}
+    count = len(current) + sum(1 for key in tags if key not in current)
+    limit = world.limits.max_tags_per_resource
+    if count > limit:
+        raise too_many_tags(limit, count)
+    gate.commit()
+    stream.tags = {**current, **tags}
+
+
+def untag_stream(world: World, op: str, region: Region, find: Finder, keys: Sequence[str]) -> None:
+    """Remove tags by key; unknown keys are ignored. O(keys)."""
+    gate, stream = admit_found(world, region, op, find)
+    gate.commit()
+    if stream.tags:
+        for key in keys:
+            stream.tags.pop(key, None)
+        if not stream.tags:
+            stream.tags = None
+
+
+def list_tags(world: World, op: str, region: Region, find: Finder) -> dict[str, str]:
+    """A copy of the stream's tags (all fit in one page). O(tags)."""
+    gate, stream = admit_found(world, region, op, find)
+    gate.commit()
+    return dict(stream.tags) if stream.tags else {}
+
+
+def _stream_finder(p: Mapping[str, Any]) -> Finder:
+    name, arn = p.get("StreamName"), p.get("StreamARN")
+    check_reference(name, arn, tagged=True)  # before the rate check
+    return lambda region: resolve_stream(region, name, arn)
+
+
+def _resource_finder(p: Mapping[str, Any]) -> Finder:
+    arn = p["ResourceARN"]
+    return lambda region: resolve_arn(region, arn)
+
+
+def _no_token(p: Mapping[str, Any]) -> None:
+    # All tags fit in one page, so kvsim never issues a tag-listing token.
+    token = p.get("NextToken")
+    if token:
+        raise InvalidArgumentException(f"The NextToken {token} is not valid.")
+
+
+@declare("TagStream", rate=(50, 5), resource="stream")
+def _tag_stream(world: World, region: Region, p: Mapping[str, Any]) -> dict[str, Any]:
+    """TagStream: add or overwrite ``Tags`` (a dict)."""
+    tag_stream(world, "TagStream", region, _stream_finder(p), p["Tags"])
+    return {}
+
+
+@declare("UntagStream", rate=(50, 5), resource="stream")
+def _untag_stream(world: World, region: Region, p: Mapping[str, Any]) -> dict[str, Any]:
+    """UntagStream: remove the keys in ``TagKeyList``."""
+    untag_stream(world, "UntagStream", region, _stream_finder(p), p["TagKeyList"])
+    return {}
+
+
+@declare("ListTagsForStream", rate=(50, 5), resource="stream")
+def _list_tags_for_stream(world: World, region: Region, p: Mapping[str, Any]) -> dict[str, Any]:
+    """ListTagsForStream: ``{"Tags": {...}}``."""
+    _no_token(p)
+    return {"Tags": list_tags(world, "ListTagsForStream", region, _stream_finder(p))}
+
+
+@declare("TagResource", rate=(50, 5), resource="stream")
+def _tag_resource(world: World, region: Region, p: Mapping[str, Any]) -> dict[str, Any]:
+    """TagResource: ``ResourceARN`` and a list of ``{"Key", "Value"}``."""
+    tags = {tag["Key"]: tag["Value"] for tag in p["Tags"]}
+    tag_stream(world, "TagResource", region, _resource_finder(p), tags)
+    return {}
+
+
+@declare("UntagResource", rate=(50, 5), resource="stream")
+def _untag_resource(world: World, region: Region, p: Mapping[str, Any]) -> dict[str, Any]:
+    """UntagResource: ``ResourceARN`` and ``TagKeyList``."""
+    untag_stream(world, "UntagResource", region, _resource_finder(p), p["TagKeyList"])
+    return {}
+
+
+@declare("ListTagsForResource", rate=(50, 5), resource="stream")
+def _list_tags_for_resource(world: World, region: Region, p: Mapping[str, Any]) -> dict[str, Any]:
+    """ListTagsForResource: ``{"Tags": {...}}``."""
+    _no_token(p)
+    return {"Tags": list_tags(world, "ListTagsForResource", region, _resource_finder(p))}

@@ -1,0 +1,67 @@
+"""The world the services act on: the kernel's clock and queue, plus every
+account's regions, the limits and the timings.
+
+:class:`World` knows where resources live; what the API calls do is in the
+service packages, and how time passes in :mod:`kvsim.core.kernel`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
+
+from ..core.kernel import Kernel
+from .config import Limits, Timings
+from .state import Region
+
+__all__ = ["World"]
+
+
+class World(Kernel):
+    """Everything a simulator holds, with O(log n) scheduling and change application."""
+
+    __slots__ = ("delays_ms", "limits", "regions", "timings")
+
+    def __init__(self, seed: int, start_ms: int, limits: Limits, timings: Timings) -> None:
+        super().__init__(seed, start_ms)
+        self.limits = limits
+        self.timings = timings
+        #: Every ``Timings`` delay in whole milliseconds, by field name.
+        self.delays_ms: dict[str, int] = {
+            f.name: round(getattr(timings, f.name) * 1000)
+            for f in fields(timings)
+            if f.name.endswith("_delay")
+        }
+        self.regions: dict[tuple[str, str], Region] = {}
+
+    def region(self, account_id: str, region_name: str) -> Region:
+        """The (account, region) partition of the world, made on first use."""
+        key = (account_id, region_name)
+        found = self.regions.get(key)
+        if found is None:
+            found = self.regions[key] = Region(account_id, region_name)
+        return found
+
+    # -- inspection -----------------------------------------------------------------
+
+    def check(self) -> dict[int, Any]:
+        """Assert every invariant of the world (queue, indexes, live changes)."""
+        live = super().check()
+        for (account, name), region in self.regions.items():
+            assert (region.account_id, region.name) == (account, name)
+            region.check()
+            for stream in region.streams.values():
+                if stream.pending:
+                    assert live.get(stream.pending) is stream, f"{stream.arn} lost its change"
+        return live
+
+    def dump(self) -> dict[str, Any]:
+        """The whole observable world (not the clock), JSON-ready, in a stable order."""
+        return {
+            f"{account}/{name}": region.dump()
+            for (account, name), region in sorted(self.regions.items())
+            if region.streams or region.buckets or region.devices
+        } | {
+            "_pending": [[c.due.isoformat(), c.resource, c.transition] for c in self.pending()],
+            "_rng": list(self.rng.getstate()[1]),
+        }
