@@ -16,48 +16,5 @@ error code, with the HTTP status its service model gives it;
 
 from __future__ import annotations
 
-from .model.errors import (
-    ERROR_CLASSES,
-    AccessDeniedException,
-    AccountChannelLimitExceededException,
-    AccountStreamLimitExceededException,
-    ClientError,
-    ClientLimitExceededException,
-    DeviceStreamLimitExceededException,
-    InvalidArgumentException,
-    InvalidDeviceException,
-    InvalidResourceFormatException,
-    NoDataRetentionException,
-    NotAuthorizedException,
-    ParamValidationError,
-    ResourceInUseException,
-    ResourceNotFoundException,
-    StreamEdgeConfigurationNotFoundException,
-    TagsPerResourceExceededLimitException,
-    UnsupportedOperationException,
-    VersionMismatchException,
-    service_errors,
-)
-
-__all__ = [
-    "ERROR_CLASSES",
-    "AccessDeniedException",
-    "AccountChannelLimitExceededException",
-    "AccountStreamLimitExceededException",
-    "ClientError",
-    "ClientLimitExceededException",
-    "DeviceStreamLimitExceededException",
-    "InvalidArgumentException",
-    "InvalidDeviceException",
-    "InvalidResourceFormatException",
-    "NoDataRetentionException",
-    "NotAuthorizedException",
-    "ParamValidationError",
-    "ResourceInUseException",
-    "ResourceNotFoundException",
-    "StreamEdgeConfigurationNotFoundException",
-    "TagsPerResourceExceededLimitException",
-    "UnsupportedOperationException",
-    "VersionMismatchException",
-    "service_errors",
-]
+from .model.errors import *  # noqa: F403
+from .model.errors import __all__ as __all__

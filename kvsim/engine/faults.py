@@ -94,7 +94,10 @@ class Fault:
             and (self.times is None or self.times > 0)
             and (self.account_id is None or self.account_id == account_id)
             and (self.region_name is None or self.region_name == region_name)
-            and (self.stream_name is None or self.stream_name == _stream_name_of(params))
+            and (
+                self.stream_name is None
+                or (operation.resource == "stream" and self.stream_name == _stream_name_of(params))
+            )
         )
 
     def to_json(self) -> dict[str, Any]:

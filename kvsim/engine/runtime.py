@@ -17,7 +17,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from ..core.constants import check_account_region
+from ..core.constants import DEFAULT_REGION_NAME, check_account_region
 from ..core.ids import request_id
 from ..core.trace import Trace
 from ..model.errors import (
@@ -192,7 +192,7 @@ class Runtime:
 
     def register_credentials(self, access_key_id: str, account_id: str) -> None:
         """Map an access-key id to an account, for adapters that read credentials."""
-        check_account_region(account_id, "us-east-1")
+        check_account_region(account_id, DEFAULT_REGION_NAME)
         if not isinstance(access_key_id, str) or not access_key_id:
             raise ValueError(f"access_key_id must be a non-empty str, got {access_key_id!r}")
         with self.lock:

@@ -39,7 +39,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from .. import __version__
-from ..core.constants import DEFAULT_ACCOUNT_ID
+from ..core.constants import DEFAULT_ACCOUNT_ID, is_account_id
 from ..engine.simulator import Simulator
 from . import rest
 
@@ -300,7 +300,7 @@ def parse_account(text: str) -> tuple[str, str]:
     ('AKIDEXAMPLE', '111122223333')
     """
     access_key_id, sep, account_id = text.partition("=")
-    if not sep or not access_key_id or not (account_id.isdigit() and len(account_id) == 12):
+    if not sep or not access_key_id or not is_account_id(account_id):
         raise argparse.ArgumentTypeError(
             f"expected ACCESS_KEY_ID=ACCOUNT_ID with a 12-digit account, got {text!r}"
         )

@@ -18,6 +18,7 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
+from ..core.constants import JAVA_INT_MAX
 from .catalog import service_spec
 from .deviations import DROPPED
 from .validation import (
@@ -80,7 +81,9 @@ def _string(data: Mapping[str, Any], dropped: set[str]) -> String:
     pattern = None if "pattern" in dropped else data.get("pattern")
     low, high = data.get("min"), None if "max" in dropped else data.get("max")
     if pattern is not None and _UNICODE_CLASSES in pattern:
-        return TagText(min=low or 0, max=high if high is not None else 2**31 - 1, pattern=pattern)
+        return TagText(
+            min=low or 0, max=high if high is not None else JAVA_INT_MAX, pattern=pattern
+        )
     regex = None if pattern is None else java_regex(pattern)
     return String(
         min=low,

@@ -32,6 +32,7 @@ from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
 
 from ..core.constants import JAVA_INT_MAX as _JAVA_INT_MAX
+from ..core.ids import partition
 from ..model.catalog import service_spec
 from ..model.shapes import JAVA_LINE_TERMINATORS as _LINE_TERMINATORS
 from ..model.validation import TAG_PUNCTUATION as TAG_PUNCTUATION
@@ -269,8 +270,7 @@ def _kms_aliases() -> SearchStrategy[str]:
 
 
 def _kms_arn(region: str, account: str, resource: str) -> str:
-    partition = "aws-cn" if region.startswith("cn-") else "aws"
-    return f"arn:{partition}:kms:{region}:{account}:{resource}"
+    return f"arn:{partition(region)}:kms:{region}:{account}:{resource}"
 
 
 def _realistic_kms_key_ids() -> SearchStrategy[str]:

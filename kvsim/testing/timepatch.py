@@ -68,6 +68,8 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from ..core.constants import EPOCH
+
 if TYPE_CHECKING:
     from ..engine.simulator import Simulator
 
@@ -75,7 +77,6 @@ __all__ = ["TimePatch", "VirtualDate", "VirtualDatetime", "is_active", "patch_ti
 
 _REAL_DATE = date
 _REAL_DATETIME = datetime
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
 #: The real clock functions, captured when kvsim.timepatch was first imported.
@@ -117,7 +118,7 @@ def _virtual_sim(depth: int) -> Simulator | None:
 
 def _epoch_us(sim: Simulator) -> int:
     """The virtual time in whole microseconds since the Unix epoch."""
-    return (sim.now - _EPOCH) // _MICROSECOND
+    return (sim.now - EPOCH) // _MICROSECOND
 
 
 def _sleep_seconds(secs: object) -> float:

@@ -220,7 +220,7 @@ def create_stream(
     return stream
 
 
-@declare("CreateStream", rate=(50, None))
+@declare("CreateStream", rate=(50, None), resource="stream")
 def _create_stream(world: World, region: Region, p: Mapping[str, Any]) -> dict[str, Any]:
     """CreateStream: ``{"StreamARN": ...}``; the stream is CREATING until ``create_delay``."""
     storage = p.get("StreamStorageConfiguration")
