@@ -53,6 +53,7 @@ from botocore.client import BaseClient  # type: ignore[import-untyped]
 from botocore.session import Session as BotocoreSession  # type: ignore[import-untyped]
 
 from .core.constants import DEFAULT_REGION_NAME, is_account_id
+from .core.streaming import StreamingBody
 from .engine.simulator import Simulator
 from .http import rest
 from .model.catalog import SERVICE_NAMES, service_spec
@@ -79,36 +80,15 @@ _installed = False
 _session: Any = None
 
 
-class _Body:
-    """The ``raw`` of an :class:`AWSResponse`: botocore reads it with ``stream()``
-    (JSON answers) or, for a streamed payload, wraps it in its ``StreamingBody``
-    and reads it with ``read(amt)``."""
+class _Body(StreamingBody):
+    """The ``raw`` of an :class:`AWSResponse`: botocore reads a JSON answer with
+    ``stream()`` and wraps a streamed payload in its own ``StreamingBody``,
+    which reads this one with ``read(amt)``."""
 
-    __slots__ = ("_buffer", "_chunks")
-
-    def __init__(self, body: rest.Body) -> None:
-        self._buffer = body if isinstance(body, bytes) else b""
-        self._chunks: Iterator[bytes] = iter(()) if isinstance(body, bytes) else body
+    __slots__ = ()
 
     def stream(self, **kwargs: Any) -> Iterator[bytes]:
-        if self._buffer:
-            yield self.read()
-        yield from self._chunks
-
-    def read(self, amt: int | None = None, *args: Any) -> bytes:
-        while amt is None or len(self._buffer) < amt:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                break
-            self._buffer += chunk
-        if amt is None:
-            data, self._buffer = self._buffer, b""
-        else:
-            data, self._buffer = self._buffer[:amt], self._buffer[amt:]
-        return data
-
-    def close(self) -> None:
-        self._buffer, self._chunks = b"", iter(())
+        yield from self.iter_chunks(1 << 16)
 
 
 def _serve(sim: Simulator, account_id: str | None, request: Any) -> AWSResponse:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
+from ..core.streaming import StreamingBody
 from ..model.catalog import OperationSpec
 from ..model.errors import ClientError, ParamValidationError, service_errors
 from ..services.declarations import Operation, ResumeToken
@@ -251,7 +252,12 @@ class ServiceClient(Operations):
         operation = self._operations.get(operation_name)
         if operation is None:
             raise self._runtime.reject(unsupported(self._service, operation_name), operation_name)
-        return self._runtime.call(self._region, operation, params, self._allowed)
+        result = self._runtime.call(self._region, operation, params, self._allowed)
+        if operation.spec.streaming_output:
+            # A streamed payload reads as botocore's StreamingBody does.
+            payload = self._service.spec.shapes[operation.spec.output or ""]["payload"]
+            result[payload] = StreamingBody(result.get(payload, b""))
+        return result
 
     def can_paginate(self, operation_name: str) -> bool:
         """Whether ``get_paginator`` supports the method (as the model says)."""
