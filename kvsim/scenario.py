@@ -1,5 +1,5 @@
 """Scenarios: JSON timelines of calls and clock steps (the public home of
-:mod:`kvsim.scenarios.runner`)."""
+:mod:`kvsim.scenarios`)."""
 
-from .scenarios.runner import *  # noqa: F403
-from .scenarios.runner import __all__ as __all__
+from .scenarios import *  # noqa: F403
+from .scenarios import __all__ as __all__

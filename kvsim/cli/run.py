@@ -13,16 +13,9 @@ from ..core.trace import HEADER_KEY
 from ..engine.simulator import Simulator
 from ..scenarios.demo import demo_scenario
 from ..scenarios.replay import read_trace, replay
-from ..scenarios.runner import (
-    CALLS,
-    Event,
-    ScenarioError,
-    Step,
-    format_event,
-    iter_events,
-    load_scenario,
-    parse_scenario_text,
-)
+from ..scenarios.runner import Event, iter_events
+from ..scenarios.steps import CALLS, ScenarioError, Step, load_scenario, parse_scenario_text
+from ..scenarios.text import format_event
 from .bench import EXIT_USAGE, Subparsers
 
 __all__ = ["RUN_DESCRIPTION", "RUN_EPILOG", "add_run_command", "check_command", "run_command"]

@@ -28,7 +28,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..core.constants import JAVA_INT_MAX, JAVA_INT_MIN
-from ..errors import InvalidArgumentException, ParamValidationError
+from .errors import InvalidArgumentException, ParamValidationError
 
 __all__ = [
     "BLOB",

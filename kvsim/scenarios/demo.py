@@ -6,7 +6,7 @@ DescribeStream past the 5 TPS per-stream rate (ClientLimitExceededException)
 and deletes it. ``{"$last": ...}`` passes the seeded version and the ARN on,
 so the demo works with any seed.
 
->>> from kvsim.scenarios.runner import load_scenario
+>>> from kvsim.scenarios.steps import load_scenario
 >>> len(load_scenario(DEMO_SCENARIO)) == len(DEMO_SCENARIO)
 True
 """

@@ -34,7 +34,8 @@ from typing import Any
 from ..core.trace import HEADER_KEY, jsonable
 from ..engine.simulator import Simulator
 from ..services.config import Limits, Timings
-from .runner import ScenarioError, Step, iter_events, load_scenario
+from .runner import iter_events
+from .steps import ScenarioError, Step, load_scenario
 
 __all__ = ["Mismatch", "SavedTrace", "parse_trace_lines", "read_trace", "replay"]
 
@@ -63,7 +64,7 @@ class SavedTrace:
 
 
 def read_trace(source: str | os.PathLike[str]) -> SavedTrace:
-    """Read a JSON-lines trace; raise :class:`~kvsim.scenarios.runner.ScenarioError` naming the line."""
+    """Read a JSON-lines trace; raise :class:`~kvsim.scenarios.steps.ScenarioError` naming the line."""
     path = Path(source)
     try:
         lines = path.read_text(encoding="utf-8").splitlines()

@@ -1,0 +1,360 @@
+"""Scenario steps: the JSON format of a scenario, loaded and checked before anything runs.
+
+A scenario is a list of steps, each a JSON object of one of three kinds::
+
+    {"call": "create_stream", "args": {"StreamName": "cam-1"},
+     "account_id": "123456789012", "region_name": "us-east-1"}
+    {"advance": 2.5}
+    {"run_until_idle": true}
+
+``call`` is a boto3 method name of the ``kinesisvideo`` client; ``args`` (an
+object, default ``{}``), ``account_id`` (default ``123456789012``) and
+``region_name`` (default ``us-east-1``) are optional. ``advance`` moves the
+clock that many virtual seconds (a number >= 0); ``run_until_idle`` (always
+``true``) runs every scheduled change.
+
+Inside ``args``, the one-key object ``{"$last": "StreamInfo.Version"}`` stands
+for that field (a dotted path; list items by index) of the most recent
+successful response that has it, so a scenario can pass the seeded
+``CurrentVersion`` or a ``StreamARN`` it cannot know in advance.
+
+:func:`load_scenario` checks a whole scenario before anything runs and raises
+:class:`ScenarioError` naming the step; :mod:`kvsim.scenarios.runner` runs the
+checked steps and :mod:`kvsim.scenarios.text` prints the timeline.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..core.constants import DEFAULT_ACCOUNT_ID, DEFAULT_REGION_NAME, check_account_region
+from ..services.registry import SERVICES
+
+__all__ = [
+    "CALLS",
+    "REF_KEY",
+    "AdvanceStep",
+    "CallStep",
+    "IdleStep",
+    "ScenarioError",
+    "Step",
+    "load_scenario",
+    "parse_scenario_text",
+]
+
+#: The call names a scenario may use: boto3's method names of the simulated
+#: ``kinesisvideo`` operations, in declaration order.
+CALLS: tuple[str, ...] = tuple(op.method for op in SERVICES["kinesisvideo"].simulated.values())
+
+#: The key of a reference to an earlier response: ``{"$last": "Dotted.Path"}``.
+REF_KEY = "$last"
+
+_CALL_KEYS = ("call", "args", "account_id", "region_name")
+_KINDS = ("call", "advance", "run_until_idle")
+
+
+class ScenarioError(ValueError):
+    """A malformed scenario, or a step that cannot run; ``step`` is 1-based (or None).
+
+    >>> str(ScenarioError("unknown call 'x'", step=3))
+    "step 3: unknown call 'x'"
+    """
+
+    def __init__(self, problem: str, *, step: int | None = None) -> None:
+        self.problem = problem
+        self.step = step
+        super().__init__(problem if step is None else f"step {step}: {problem}")
+
+
+# -- steps ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CallStep:
+    """Call ``call`` (a boto3 method name) with ``args`` as one account and region."""
+
+    call: str
+    args: Mapping[str, Any] = field(default_factory=dict)
+    account_id: str = DEFAULT_ACCOUNT_ID
+    region_name: str = DEFAULT_REGION_NAME
+
+    def to_json(self) -> dict[str, Any]:
+        """The step as scenario JSON (defaults included)."""
+        return {
+            "call": self.call,
+            "args": dict(self.args),
+            "account_id": self.account_id,
+            "region_name": self.region_name,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AdvanceStep:
+    """Move the clock ``seconds`` forward, running what falls due on the way."""
+
+    seconds: float
+
+    def to_json(self) -> dict[str, Any]:
+        """The step as scenario JSON."""
+        return {"advance": self.seconds}
+
+
+@dataclass(frozen=True, slots=True)
+class IdleStep:
+    """Run every scheduled change (``sim.run_until_idle()``)."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The step as scenario JSON."""
+        return {"run_until_idle": True}
+
+
+#: One scenario step.
+Step = CallStep | AdvanceStep | IdleStep
+
+
+# -- loading ----------------------------------------------------------------------------
+
+
+def load_scenario(source: str | os.PathLike[str] | Sequence[object]) -> list[Step]:
+    """Check a scenario and return its steps; raise :class:`ScenarioError` otherwise.
+
+    ``source`` is a path to a JSON file, or the already-parsed list (whose
+    items may also be :data:`Step` objects). Invalid JSON inside the list is
+    reported with the number of the step it is in.
+
+    >>> load_scenario([{"advance": 1}, {"run_until_idle": True}])
+    [AdvanceStep(seconds=1), IdleStep()]
+    >>> load_scenario([{"advance": -1}])
+    Traceback (most recent call last):
+    ...
+    kvsim.scenarios.steps.ScenarioError: step 1: "advance" must be a finite number of seconds >= 0, got -1
+    """
+    if isinstance(source, str | os.PathLike):
+        path = Path(source)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise ScenarioError(f"cannot read {path}: {error}") from None
+        items: Sequence[object] = parse_scenario_text(text)
+    elif isinstance(source, list | tuple):
+        items = source
+    else:
+        raise ScenarioError(f"a scenario must be a list of steps, not {_kind(source)}")
+    return [_load_step(item, number) for number, item in enumerate(items, start=1)]
+
+
+def parse_scenario_text(text: str) -> list[object]:
+    """Parse scenario JSON text into its list of raw steps, element by element,
+    so a syntax error is reported with the step it is in.
+
+    >>> parse_scenario_text('[{"advance": 1},\\n {"advance": 2,}]')
+    Traceback (most recent call last):
+    ...
+    kvsim.scenarios.steps.ScenarioError: step 2: invalid JSON at line 2 column 16: Expecting property name enclosed in double quotes
+    """
+    decoder = json.JSONDecoder(parse_constant=_no_constant)
+    index = _skip_space(text, 0)
+    if index == len(text):
+        raise ScenarioError("the scenario is empty; it must be a JSON list of steps")
+    if text[index] != "[":
+        try:
+            value = json.loads(text, parse_constant=_no_constant)
+        except ValueError as error:
+            raise ScenarioError(_json_problem(error)) from None
+        raise ScenarioError(f"a scenario must be a JSON list of steps, not {_kind(value)}")
+    items: list[object] = []
+    index = _skip_space(text, index + 1)
+    if text.startswith("]", index):
+        return _after_list(text, index + 1, items)
+    while True:
+        number = len(items) + 1
+        try:
+            value, index = decoder.raw_decode(text, index)
+        except ValueError as error:
+            raise ScenarioError(_json_problem(error), step=number) from None
+        items.append(value)
+        index = _skip_space(text, index)
+        if text.startswith(",", index):
+            index = _skip_space(text, index + 1)
+        elif text.startswith("]", index):
+            return _after_list(text, index + 1, items)
+        else:
+            line, column = _position(text, index)
+            raise ScenarioError(
+                f"invalid JSON at line {line} column {column}: expected ',' or ']' after the step",
+                step=number,
+            )
+
+
+def _after_list(text: str, index: int, items: list[object]) -> list[object]:
+    index = _skip_space(text, index)
+    if index != len(text):
+        line, column = _position(text, index)
+        raise ScenarioError(
+            f"invalid JSON at line {line} column {column}: extra data after the list"
+        )
+    return items
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _json_problem(error: ValueError) -> str:
+    if isinstance(error, json.JSONDecodeError):
+        return f"invalid JSON at line {error.lineno} column {error.colno}: {error.msg}"
+    return f"invalid JSON: {error}"
+
+
+def _skip_space(text: str, index: int) -> int:
+    while index < len(text) and text[index] in " \t\r\n":
+        index += 1
+    return index
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def _kind(value: object) -> str:
+    # The JSON name of a value's type, for messages.
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    return f"a {type(value).__name__}"
+
+
+def _load_step(item: object, number: int) -> Step:
+    if isinstance(item, CallStep | AdvanceStep | IdleStep):
+        item = item.to_json()  # checked like any other step
+    if not isinstance(item, dict):
+        raise ScenarioError(f"a step must be a JSON object, not {_kind(item)}", step=number)
+    kinds = [kind for kind in _KINDS if kind in item]
+    if not kinds:
+        keys = ", ".join(repr(k) for k in item) or "none"
+        raise ScenarioError(
+            f'unknown step kind (keys: {keys}); a step has "call", "advance" or "run_until_idle"',
+            step=number,
+        )
+    if len(kinds) > 1:
+        raise ScenarioError(
+            f"a step has exactly one of {', '.join(_KINDS)}; this one has {', '.join(kinds)}",
+            step=number,
+        )
+    try:
+        if kinds[0] == "call":
+            return _load_call(item)
+        _only_keys(item, (kinds[0],), kinds[0])
+        if kinds[0] == "advance":
+            return _load_advance(item["advance"])
+        if item["run_until_idle"] is not True:
+            raise ScenarioError(
+                f'"run_until_idle" must be true, got {_show(item["run_until_idle"])}'
+            )
+        return IdleStep()
+    except ScenarioError as error:
+        raise ScenarioError(error.problem, step=number) from None
+
+
+def _only_keys(item: Mapping[str, object], allowed: Sequence[str], kind: str) -> None:
+    for key in item:
+        if key not in allowed:
+            raise ScenarioError(
+                f"unknown key {key!r} in this {kind} step; allowed: {', '.join(allowed)}"
+            )
+
+
+def _show(value: object) -> str:
+    return json.dumps(value) if _is_json(value) else repr(value)
+
+
+def _is_json(value: object) -> bool:
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _load_advance(value: object) -> AdvanceStep:
+    if (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value >= 0
+    ):
+        return AdvanceStep(value)
+    raise ScenarioError(f'"advance" must be a finite number of seconds >= 0, got {_show(value)}')
+
+
+def _load_call(item: Mapping[str, object]) -> CallStep:
+    _only_keys(item, _CALL_KEYS, "call")
+    call = item["call"]
+    if not isinstance(call, str):
+        raise ScenarioError(f'"call" must be a string, not {_kind(call)}')
+    if call not in CALLS:
+        close = difflib.get_close_matches(call, CALLS, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise ScenarioError(f"unknown call {call!r}; {hint}kvsim calls: {', '.join(CALLS)}")
+    args = item.get("args", {})
+    if not isinstance(args, dict):
+        raise ScenarioError(f'"args" must be an object, not {_kind(args)}')
+    for key in args:
+        if not isinstance(key, str):
+            raise ScenarioError(f'"args" keys must be strings, got {key!r}')
+    _check_refs(args, "args")
+    account_id = item.get("account_id", DEFAULT_ACCOUNT_ID)
+    region_name = item.get("region_name", DEFAULT_REGION_NAME)
+    for name, value in (("account_id", account_id), ("region_name", region_name)):
+        if not isinstance(value, str):
+            raise ScenarioError(f'"{name}" must be a string, not {_kind(value)}')
+    try:
+        check_account_region(account_id, region_name)
+    except ValueError as error:
+        raise ScenarioError(str(error)) from None
+    assert isinstance(account_id, str) and isinstance(region_name, str)
+    return CallStep(call, _copy(args), account_id, region_name)
+
+
+def _check_refs(value: object, where: str) -> None:
+    # Every {"$last": ...} must be a one-key object with a non-empty dotted path.
+    if isinstance(value, dict):
+        if REF_KEY in value:
+            path = value[REF_KEY]
+            if len(value) != 1 or not isinstance(path, str) or not path:
+                raise ScenarioError(
+                    f'{where}: a reference is {{"$last": "Dotted.Path"}} (one key, a '
+                    f"non-empty string), got {_show(value)}"
+                )
+            return
+        for key, item in value.items():
+            _check_refs(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_refs(item, f"{where}[{index}]")
+
+
+def _copy(value: Any) -> Any:
+    # A deep copy of JSON-shaped data, so a step does not share the caller's dicts.
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
