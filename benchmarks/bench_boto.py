@@ -22,6 +22,7 @@ measure what they would without moto installed.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import warnings
 from collections.abc import Iterator
@@ -89,7 +90,11 @@ def without_moto(client: Any) -> Any:
     models = sys.modules.get("moto.core.models")
     stubber = getattr(models, "botocore_stubber", None)
     if stubber is not None:
-        client.meta.events.unregister("before-send", stubber)
+        # botocore's unregister raises AttributeError on an event node that has
+        # no handler list of its own, as in a client whose session was made
+        # before moto was imported: such a client has no stubber to remove.
+        with contextlib.suppress(AttributeError):
+            client.meta.events.unregister("before-send", stubber)
     return client
 
 

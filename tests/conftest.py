@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import importlib
 import os
+import pkgutil
 
 import pytest
 from hypothesis import HealthCheck, settings
 
 import kvsim
+
+# Hypothesis mixes constants from every loaded local module into what it
+# draws, so a derandomized test would draw differently depending on which
+# other test files were collected. Loading every kvsim module up front gives
+# each test the same draws whether it runs alone or in the whole suite.
+for _module in pkgutil.walk_packages(kvsim.__path__, "kvsim."):
+    if _module.name != "kvsim.__main__":  # that one runs the command line
+        importlib.import_module(_module.name)
 
 # "default" keeps the whole suite within a few minutes on 2 cores; CI's slow
 # job and local deep runs pick "ci-slow" with HYPOTHESIS_PROFILE=ci-slow.

@@ -208,13 +208,14 @@ class Kernel:
 
     # -- inspection -----------------------------------------------------------------
 
-    def check(self) -> dict[int, Any]:
-        """Assert the queue's invariants; return each live entry's resource by sequence number."""
-        live: dict[int, Any] = {}
-        for due, seq, (resource, _transition) in self.live_entries():
+    def check(self) -> dict[int, tuple[Any, Transition]]:
+        """Assert the queue's invariants; return each live entry's resource and
+        transition by sequence number."""
+        live: dict[int, tuple[Any, Transition]] = {}
+        for due, seq, item in self.live_entries():
             # Due now is allowed: step() leaves other changes of its instant queued.
-            assert due >= self.now_ms, f"{resource.resource_id}: a change due at {due} did not run"
-            live[seq] = resource
+            assert due >= self.now_ms, f"{item[0].resource_id}: a change due at {due} did not run"
+            live[seq] = item
         return live
 
 

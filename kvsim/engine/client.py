@@ -253,9 +253,9 @@ class ServiceClient(Operations):
         if operation is None:
             raise self._runtime.reject(unsupported(self._service, operation_name), operation_name)
         result = self._runtime.call(self._region, operation, params, self._allowed)
-        if operation.spec.streaming_output:
+        payload = operation.spec.payload
+        if payload is not None:
             # A streamed payload reads as botocore's StreamingBody does.
-            payload = self._service.spec.shapes[operation.spec.output or ""]["payload"]
             result[payload] = StreamingBody(result.get(payload, b""))
         return result
 

@@ -33,7 +33,10 @@ from ..services.world import World
 from .faults import Faults
 from .permissions import denial
 
-__all__ = ["Runtime", "unsupported"]
+__all__ = ["STREAMED", "Runtime", "unsupported"]
+
+#: What the trace records for a streamed payload (the caller reads it, once).
+STREAMED = "<streamed payload>"
 
 
 def unsupported(service: Service, operation: str) -> UnsupportedOperationException:
@@ -124,7 +127,10 @@ class Runtime:
                 raise
             self.calls += 1
             rid = request_id(self.calls)
-            trace.call(world.now_ms, region, operation, params, result, None, None)
+            payload = operation.spec.payload
+            # A streamed payload is read once, by the caller: the trace keeps a marker.
+            traced = result if payload is None else {**result, payload: STREAMED}
+            trace.call(world.now_ms, region, operation, params, traced, None, None)
             world.advance_ms(self.latency_ms + extra_ms)
         result["ResponseMetadata"] = {
             "RequestId": rid,

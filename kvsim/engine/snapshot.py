@@ -79,13 +79,20 @@ def dump(sim: Simulator) -> dict[str, Any]:
 _V1_TRANSITIONS = ("stream.created", "stream.updated", "stream.deleted")
 
 
+def _v1_transition(kind: object) -> str:
+    # Version 1 numbered a stream's changes 0, 1, 2 (created, updated, deleted).
+    if type(kind) is not int or not 0 <= kind < len(_V1_TRANSITIONS):
+        raise ValueError(f"unknown version 1 change kind {kind!r}")
+    return _V1_TRANSITIONS[kind]
+
+
 def _migrate_v1(data: Mapping[str, Any]) -> dict[str, Any]:
     """A version 1 snapshot (streams only, queue entries by stream name and kind
     0/1/2, device counts stored) in the version 2 format."""
     migrated = dict(data)
     migrated["version"] = VERSION
     migrated["queue"] = [
-        [due, seq, _V1_TRANSITIONS[int(kind)], account, region, "streams", name]
+        [due, seq, _v1_transition(kind), account, region, "streams", name]
         for due, seq, account, region, name, kind in data["queue"]
     ]
     migrated["regions"] = [
@@ -147,7 +154,14 @@ def _load(data: Mapping[str, Any], simulator_class: type[Simulator]) -> Simulato
         )
     for due, seq, transition_name, account_id, region_name, family, key in data["queue"]:
         transition = TRANSITIONS[transition_name]
+        if transition.family != family:
+            raise ValueError(f"{transition_name} does not apply to the family {family!r}")
         resource = FAMILIES[family].find(world.regions[(account_id, region_name)], key)
+        status = getattr(resource, "status", transition.before)
+        if status != transition.before:
+            raise ValueError(
+                f"{resource.resource_id} is {status}, but its queued change is {transition_name}"
+            )
         world.queue.push_at(int(due), int(seq), (resource, transition))
         setattr(resource, transition.slot, int(seq))
     world.queue.set_last_seq(int(data["queue_seq"]))

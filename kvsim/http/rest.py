@@ -283,7 +283,7 @@ def _payload(
 ) -> tuple[dict[str, str], Body]:
     """Split a streamed output into headers (its header members) and the payload body."""
     shape = service.spec.shapes[spec.output or ""]
-    payload = shape["payload"]
+    payload = spec.payload or ""
     headers: dict[str, str] = {}
     for member, info in shape["members"].items():
         if info.get("location") == "header" and member in result:

@@ -38,8 +38,14 @@ class OperationSpec:
     output: str | None
     errors: tuple[str, ...]
     paginator: Mapping[str, Any] | None
-    #: Whether the output is a streamed binary payload (GetMedia, GetClip, ...).
-    streaming_output: bool
+    #: The output member that is a streamed binary payload (GetMedia, GetClip,
+    #: ...), or None.
+    payload: str | None
+
+    @property
+    def streaming_output(self) -> bool:
+        """Whether the output is a streamed binary payload."""
+        return self.payload is not None
 
     @property
     def path(self) -> str:
@@ -71,7 +77,7 @@ class ServiceSpec:
                 output=data["output"],
                 errors=tuple(data["errors"]),
                 paginator=table.PAGINATORS.get(op),
-                streaming_output=self._streams(data["output"]),
+                payload=self._streamed_payload(data["output"]),
             )
             for op, data in table.OPERATIONS.items()
         }
@@ -80,14 +86,12 @@ class ServiceSpec:
             {spec.method: spec for spec in operations.values()}
         )
 
-    def _streams(self, output: str | None) -> bool:
-        if output is None:
-            return False
-        payload = self.shapes[output].get("payload")
+    def _streamed_payload(self, output: str | None) -> str | None:
+        payload = None if output is None else self.shapes[output].get("payload")
         if payload is None:
-            return False
-        member = self.shapes[output]["members"][payload]["shape"]
-        return bool(self.shapes[member].get("streaming", False))
+            return None
+        member = self.shapes[output or ""]["members"][payload]["shape"]
+        return payload if self.shapes[member].get("streaming", False) else None
 
     def __repr__(self) -> str:
         return f"<ServiceSpec {self.name}: {len(self.operations)} operations>"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
-from ..core.kernel import Kernel
+from ..core.kernel import Kernel, Transition
 from .config import Limits, Timings
 from .state import Region
 
@@ -44,7 +44,7 @@ class World(Kernel):
 
     # -- inspection -----------------------------------------------------------------
 
-    def check(self) -> dict[int, Any]:
+    def check(self) -> dict[int, tuple[Any, Transition]]:
         """Assert every invariant of the world (queue, indexes, live changes)."""
         live = super().check()
         for (account, name), region in self.regions.items():
@@ -52,7 +52,11 @@ class World(Kernel):
             region.check()
             for stream in region.streams.values():
                 if stream.pending:
-                    assert live.get(stream.pending) is stream, f"{stream.arn} lost its change"
+                    entry = live.get(stream.pending)
+                    assert entry is not None and entry[0] is stream, f"{stream.arn} lost its change"
+                    assert entry[1].before == stream.status, (
+                        f"{stream.arn} is {stream.status} with a queued {entry[1]}"
+                    )
         return live
 
     def dump(self) -> dict[str, Any]:

@@ -20,7 +20,7 @@ import kvsim.cli
 import kvsim.cli.bench
 from kvsim.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 

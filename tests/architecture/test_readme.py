@@ -18,7 +18,7 @@ from kvsim.scenario import load_scenario, run_scenario
 
 pytest_plugins = ["pytester"]
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 PYTHON = re.findall(r"```python\n(.*?)```", README, re.S)
 TEST_FILE = re.compile(r"# (test_\w+\.py)\n")
 SCRIPTS = [block for block in PYTHON if not TEST_FILE.match(block)]

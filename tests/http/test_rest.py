@@ -1,7 +1,7 @@
 """The rest-json wire layer (kvsim.http.rest): routes, response format, errors, front-door rules.
 
 Requests here are raw (method, path, headers, body), as any HTTP client could
-send them; tests/test_boto.py drives the same layer through real botocore.
+send them; tests/http/test_boto.py drives the same layer through real botocore.
 """
 
 from __future__ import annotations

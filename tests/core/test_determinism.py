@@ -7,7 +7,7 @@ messages, ``sim.now`` and ``sim.pending()`` after each call. Running it again,
 or in a fresh interpreter with another ``PYTHONHASHSEED``, must give the same
 text; another seed must change the drawn versions and endpoints but nothing else.
 
-Run as a script (``python tests/test_determinism.py SEED``) it prints the
+Run as a script (``python tests/core/test_determinism.py SEED``) it prints the
 transcript of that seed, which is how the subprocess tests use it.
 """
 
@@ -162,7 +162,7 @@ def _run_in_subprocess(seed: int, hash_seed: str) -> str:
     done = subprocess.run(
         [sys.executable, str(HERE), str(seed)],
         env=env,
-        cwd=HERE.parent.parent,
+        cwd=HERE.parents[2],
         capture_output=True,
         text=True,
         check=True,
