@@ -253,7 +253,7 @@ class ServiceClient(Operations):
         if operation is None:
             raise self._runtime.reject(unsupported(self._service, operation_name), operation_name)
         result = self._runtime.call(self._region, operation, params, self._allowed)
-        payload = operation.spec.payload
+        payload = operation.payload
         if payload is not None:
             # A streamed payload reads as botocore's StreamingBody does.
             result[payload] = StreamingBody(result.get(payload, b""))
@@ -286,6 +286,29 @@ class KinesisVideoClient(ServiceClient, KinesisVideoOperations):
     """
 
 
+def _direct_method(operation: Operation, generic: Method) -> Method:
+    # A simulated operation without a streamed payload goes straight to the
+    # pipeline: one call frame fewer on the hot path than _make_api_call.
+    def method(self: ServiceClient, **kwargs: Any) -> dict[str, Any]:
+        return self._runtime.call(self._region, operation, kwargs, self._allowed)
+
+    method.__name__ = method.__qualname__ = generic.__name__
+    method.__doc__ = generic.__doc__
+    return method
+
+
+def _add_direct_methods(cls: type[ServiceClient]) -> None:
+    """Give a client class direct methods for its simulated, non-streaming operations."""
+    for operation in SERVICES[cls.service_name].simulated.values():
+        if operation.payload is None:
+            setattr(
+                cls, operation.method, _direct_method(operation, getattr(cls, operation.method))
+            )
+
+
+_add_direct_methods(KinesisVideoClient)
+
+
 def _class_name(service_name: str) -> str:
     # "kinesis-video-archived-media" -> "KinesisVideoArchivedMediaClient"
     return "".join(part.title() for part in service_name.split("-")) + "Client"
@@ -299,8 +322,10 @@ def client_class(service_name: str) -> type[ServiceClient]:
         return KinesisVideoClient
     operations = type(_class_name(service_name).replace("Client", "Operations"), (Operations,), {})
     _add_methods(operations, service_name)
-    return type(
+    cls: type[ServiceClient] = type(
         _class_name(service_name),
         (ServiceClient, operations),
         {"__module__": __name__, "__doc__": f"A ``{service_name}`` client of a simulated world."},
     )
+    _add_direct_methods(cls)
+    return cls

@@ -127,7 +127,7 @@ class Runtime:
                 raise
             self.calls += 1
             rid = request_id(self.calls)
-            payload = operation.spec.payload
+            payload = operation.payload
             # A streamed payload is read once, by the caller: the trace keeps a marker.
             traced = result if payload is None else {**result, payload: STREAMED}
             trace.call(world.now_ms, region, operation, params, traced, None, None)

@@ -45,7 +45,11 @@ ResumeToken = Callable[[Mapping[str, Any]], str]
 
 @dataclass(frozen=True, slots=True)
 class Operation:
-    """One simulated operation: the model's facts and kvsim's declaration."""
+    """One simulated operation: the model's facts and kvsim's declaration.
+
+    ``name``, ``service``, ``method`` and ``payload`` repeat ``spec``'s as plain
+    fields: the call pipeline reads them on every call.
+    """
 
     #: The model's facts: method name, route, input, errors, paginator.
     spec: OperationSpec
@@ -60,21 +64,24 @@ class Operation:
     input: Structure = field(repr=False)
     #: For paginated operations: the continuation token after a given item.
     resume_token: ResumeToken | None = field(default=None, repr=False)
+    #: The API name, e.g. ``"CreateStream"``.
+    name: str = field(init=False)
+    #: The botocore service name, e.g. ``"kinesisvideo"``.
+    service: str = field(init=False, repr=False)
+    #: botocore's method name, e.g. ``"create_stream"``.
+    method: str = field(init=False, repr=False)
+    #: The output member holding a streamed payload, or None.
+    payload: str | None = field(init=False, repr=False)
 
-    @property
-    def name(self) -> str:
-        """The API name, e.g. ``"CreateStream"``."""
-        return self.spec.name
-
-    @property
-    def service(self) -> str:
-        """The botocore service name, e.g. ``"kinesisvideo"``."""
-        return self.spec.service
-
-    @property
-    def method(self) -> str:
-        """botocore's method name, e.g. ``"create_stream"``."""
-        return self.spec.method
+    def __post_init__(self) -> None:
+        spec = self.spec
+        for name, value in (
+            ("name", spec.name),
+            ("service", spec.service),
+            ("method", spec.method),
+            ("payload", spec.payload),
+        ):
+            object.__setattr__(self, name, value)
 
 
 class Declarations:
