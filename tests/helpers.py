@@ -3,12 +3,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 import kvsim
+
+if TYPE_CHECKING:
+    from kvsim.http.server import KvsimServer
 
 #: HTTP status of each error code the service model gives a status other than 400.
 STATUS = {
@@ -33,3 +38,16 @@ def raises(method: Callable[..., Any], code: str, /, **kwargs: Any) -> kvsim.Cli
     message = err.response["Error"]["Message"]
     assert str(err) == f"An error occurred ({code}) when calling the {op} operation: {message}"
     return err
+
+
+@contextmanager
+def serving(server: KvsimServer) -> Iterator[KvsimServer]:
+    """Serve ``server`` from a thread for the ``with`` block, then shut it down."""
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

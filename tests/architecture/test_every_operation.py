@@ -21,7 +21,6 @@ too, as the unsupported answer comes before any validation.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -32,6 +31,7 @@ import botocore.exceptions
 import botocore.session
 import pytest
 from botocore.model import ServiceModel, Shape
+from helpers import serving
 
 import kvsim
 import kvsim.boto
@@ -280,13 +280,8 @@ def test_boto3_in_process(case: tuple[str, str], models: dict[str, ServiceModel]
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[KvsimServer]:
-    srv = KvsimServer(("127.0.0.1", 0), seed=0)
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
-    thread.join()
+    with serving(KvsimServer(("127.0.0.1", 0), seed=0)) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,7 @@ from typing import Any
 import boto3
 import botocore.exceptions
 import pytest
+from helpers import serving
 
 import kvsim
 from kvsim.http.server import KvsimServer
@@ -35,13 +36,10 @@ AUTH = (
 @pytest.fixture
 def server() -> Iterator[KvsimServer]:
     """A kvsim server on a free loopback port, serving from a thread."""
-    srv = KvsimServer(("127.0.0.1", 0), seed=0, accounts={"AKIDOTHER": "111122223333"})
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
-    thread.join()
+    with serving(
+        KvsimServer(("127.0.0.1", 0), seed=0, accounts={"AKIDOTHER": "111122223333"})
+    ) as srv:
+        yield srv
 
 
 def connect(srv: KvsimServer) -> http.client.HTTPConnection:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import http.client
 import json
 import socket
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -21,6 +20,7 @@ import boto3
 import botocore.config
 import pytest
 from botocore.response import StreamingBody
+from helpers import serving
 
 import kvsim
 import kvsim.boto
@@ -77,13 +77,8 @@ def streamed(monkeypatch: pytest.MonkeyPatch) -> list[Mapping[str, Any]]:
 
 @pytest.fixture
 def server() -> Iterator[KvsimServer]:
-    srv = KvsimServer(("127.0.0.1", 0), seed=0)
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
-    thread.join()
+    with serving(KvsimServer(("127.0.0.1", 0), seed=0)) as srv:
+        yield srv
 
 
 def test_the_model_streams_get_media_and_nothing_simulates_it() -> None:
