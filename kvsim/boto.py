@@ -3,7 +3,7 @@
 Every request still goes through botocore's own parameter validation,
 serialization, signing, response parsing, error factory and retry handler:
 kvsim only answers at the point where botocore would send the HTTP request
-(its ``before-send`` event), with the HTTP response :mod:`kvsim.rest` builds.
+(its ``before-send`` event), with the HTTP response :mod:`kvsim.http.rest` builds.
 Requests of other AWS services never reach kvsim.
 
 >>> import kvsim, kvsim.boto

@@ -169,7 +169,7 @@ class Simulator:
         """A context manager that puts the code under test on this world's clock:
         ``time.sleep(5)`` advances the world 5 s at once, and ``time.time``,
         ``time.monotonic`` and ``datetime.now()``-style reads follow the virtual
-        clock (see :mod:`kvsim.timepatch`). Patching is process-wide.
+        clock (see :mod:`kvsim.testing.timepatch`). Patching is process-wide.
 
         >>> import time
         >>> sim = Simulator()

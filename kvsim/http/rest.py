@@ -10,7 +10,7 @@
   <Code>``, ``x-amzn-RequestId`` and ``{"Message": "..."}``.
 
 Both :mod:`kvsim.boto` (in process, from botocore's ``before-send`` event) and
-:mod:`kvsim.server` (``kvsim serve``) answer through this one function.
+:mod:`kvsim.http.server` (``kvsim serve``) answer through this one function.
 
 Routing follows the models' ``requestUri``: every operation of the five
 services is a ``POST`` to a path of its own (:data:`ROUTES`, from the

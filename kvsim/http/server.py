@@ -1,7 +1,7 @@
 """``kvsim serve``: a simulator behind an HTTP endpoint, for the AWS CLI, other SDKs and curl.
 
 Requests to the operation paths of all five Kinesis Video services are answered by
-:func:`kvsim.rest.handle`, exactly as in process. The account comes from the
+:func:`kvsim.http.rest.handle`, exactly as in process. The account comes from the
 SigV4 ``Authorization`` header's access-key id (``--account AKID=ACCOUNT``
 maps keys to accounts; others act in ``123456789012``), the region from its
 credential scope. Signatures are not checked. Control endpoints drive the
@@ -404,7 +404,7 @@ def _is_loopback(host: str) -> bool:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The parser of ``python -m kvsim.server`` (the same options as ``kvsim serve``)."""
+    """The parser of ``python -m kvsim.http.server`` (the same options as ``kvsim serve``)."""
     parser = argparse.ArgumentParser(
         prog="kvsim serve",
         description=SERVE_DESCRIPTION,
@@ -415,7 +415,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m kvsim.server [options]``: the same as ``kvsim serve``."""
+    """``python -m kvsim.http.server [options]``: the same as ``kvsim serve``."""
     return run(build_parser().parse_args(argv))
 
 

@@ -79,7 +79,7 @@ _REAL_DATE = date
 _REAL_DATETIME = datetime
 _MICROSECOND = timedelta(microseconds=1)
 
-#: The real clock functions, captured when kvsim.timepatch was first imported.
+#: The real clock functions, captured when this module was first imported.
 _REAL_SLEEP = _time_module.sleep
 _REAL_TIME = _time_module.time
 _REAL_TIME_NS = _time_module.time_ns

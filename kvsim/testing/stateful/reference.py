@@ -80,7 +80,7 @@ API_NAMES = (
 )
 _MS = timedelta(milliseconds=1)
 
-# The service-side constraints, written independently of kvsim.shapes.
+# The service-side constraints, written independently of kvsim's model tables.
 _NAME = re.compile(r"[a-zA-Z0-9_.-]+", re.ASCII).fullmatch
 #: Whether a string is a well-formed stream version (``[a-zA-Z0-9]{1,64}``).
 is_version = re.compile(r"[a-zA-Z0-9]{1,64}", re.ASCII).fullmatch
