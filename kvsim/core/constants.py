@@ -14,6 +14,8 @@ import re
 from datetime import UTC, datetime
 from typing import Final
 
+from .ids import SERVED_REGIONS
+
 __all__ = [
     "ACCOUNT_ID_PATTERN",
     "DEFAULT_ACCOUNT_ID",
@@ -24,6 +26,7 @@ __all__ = [
     "JAVA_INT_MIN",
     "REGION_NAME_PATTERN",
     "check_account_region",
+    "check_region_served",
     "is_account_id",
     "is_region_name",
 ]
@@ -56,3 +59,22 @@ def check_account_region(account_id: object, region_name: object) -> None:
         raise ValueError(f"account_id must be 12 digits, got {account_id!r}")
     if not isinstance(region_name, str) or not is_region_name(region_name):
         raise ValueError(f"region_name must look like 'us-east-1', got {region_name!r}")
+    check_region_served(region_name)
+
+
+def check_region_served(region_name: str) -> None:
+    """Raise ``ValueError`` unless Kinesis Video is served in ``region_name``.
+
+    >>> check_region_served("us-west-1")
+    Traceback (most recent call last):
+    ...
+    ValueError: Kinesis Video is not available in 'us-west-1'; it is in: af-south-1, ap-east-1, ap-northeast-1, ap-northeast-2, ap-south-1, ap-southeast-1, ap-southeast-2, ap-southeast-5, ca-central-1, cn-north-1, eu-central-1, eu-south-2, eu-west-1, eu-west-2, eu-west-3, il-central-1, me-south-1, sa-east-1, us-east-1, us-east-2, us-gov-east-1, us-gov-west-1, us-iso-east-1, us-west-2
+    """
+    if region_name not in _SERVED:
+        raise ValueError(
+            f"Kinesis Video is not available in {region_name!r}; it is in: "
+            + ", ".join(SERVED_REGIONS)
+        )
+
+
+_SERVED = frozenset(SERVED_REGIONS)

@@ -4,6 +4,8 @@
 'arn:aws:kinesisvideo:us-east-1:123456789012:stream/cam-1/1767225600000'
 >>> partition("cn-north-1"), partition("us-gov-west-1"), partition("eu-west-1")
 ('aws-cn', 'aws-us-gov', 'aws')
+>>> partition("us-iso-east-1"), partition("us-isob-east-1"), dns_suffix("cn-north-1")
+('aws-iso', 'aws-iso-b', 'amazonaws.com.cn')
 >>> parse_stream_arn("arn:aws:kinesisvideo:us-east-1:123456789012:stream/cam-1/1767225600000")
 ('aws', 'us-east-1', '123456789012', 'stream', 'cam-1', 1767225600000)
 """
@@ -13,7 +15,10 @@ from __future__ import annotations
 import random
 import re
 
+from .partitions import PARTITIONS
+
 __all__ = [
+    "SERVED_REGIONS",
     "data_endpoint",
     "default_kms_key",
     "new_version",
@@ -29,18 +34,29 @@ _ARN = re.compile(
 )
 
 
+#: Every region whose endpoints serve Kinesis Video (botocore's endpoint data).
+SERVED_REGIONS: tuple[str, ...] = tuple(
+    sorted(region for data in PARTITIONS.values() for region in data["regions"])
+)
+_PARTITION_OF = {region: name for name, data in PARTITIONS.items() for region in data["regions"]}
+_PARTITION_PATTERNS = tuple(
+    (name, re.compile(data["region_regex"]).match) for name, data in PARTITIONS.items()
+)
+
+
 def partition(region: str) -> str:
-    """The AWS partition a region belongs to."""
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
+    """The AWS partition a region belongs to, as botocore's endpoint data says
+    (its listed regions first, then its region patterns; ``aws`` otherwise)."""
+    found = _PARTITION_OF.get(region)
+    if found is None:
+        found = next((name for name, match in _PARTITION_PATTERNS if match(region)), "aws")
+    return found
 
 
 def dns_suffix(region: str) -> str:
     """The DNS suffix of a region's endpoints."""
-    return "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+    suffix: str = PARTITIONS[partition(region)]["dns_suffix"]
+    return suffix
 
 
 def stream_arn(region: str, account_id: str, name: str, created_ms: int) -> str:

@@ -162,6 +162,7 @@ class Runtime:
             declared = service.simulated.get(operation)
             if declared is None:
                 raise self.reject(unsupported(service, operation), operation)
+            known = (account_id, region_name) in self.world.regions
             region = self.region(account_id, region_name)
             try:
                 return self.call(region, declared, params)
@@ -172,6 +173,11 @@ class Runtime:
                     f"{len(lines)} validation {noun} detected: " + "; ".join(lines)
                 )
                 raise self.reject(error, operation) from None
+            finally:
+                if not known:
+                    # A request that left nothing in a region it named first
+                    # (refused, or a read of nothing) leaves no region behind.
+                    self.world.forget_if_empty(region)
 
     def reject(self, error: ClientError, operation: str) -> ClientError:
         """Give ``error`` of a request that never reached the service (a front-door

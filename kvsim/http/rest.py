@@ -34,7 +34,8 @@ an operation's path with another method than POST     405     ``UnknownOperation
 an operation kvsim does not simulate yet              400     ``UnsupportedOperationException``
 no ``Authorization`` header                           403     ``MissingAuthenticationTokenException``
 an ``Authorization`` header without a credential      403     ``IncompleteSignatureException``
-credential scoped to another service or a bad region  403     ``InvalidSignatureException``
+credential scoped to another service, or a region     403     ``InvalidSignatureException``
+without Kinesis Video
 body larger than :data:`MAX_BODY_BYTES`               413     ``RequestEntityTooLargeException``
 body that is not a JSON object                        400     ``SerializationException``
 ====================================================  ======  ==========================================
@@ -66,6 +67,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..core.constants import DEFAULT_ACCOUNT_ID, REGION_NAME_PATTERN
+from ..core.ids import SERVED_REGIONS
 from ..engine.runtime import unsupported
 from ..model.catalog import OperationSpec
 from ..model.errors import ClientError
@@ -212,7 +214,8 @@ def _credential(value: str | None) -> tuple[str, str]:
             "InvalidSignatureException",
             f"Credential should be scoped to correct service: '{_SERVICE}', not {service[:40]!r}.",
         )
-    if not _REGION(region):
+    if not _REGION(region) or region not in SERVED_REGIONS:
+        # Kinesis Video has no endpoint there: nothing is made for such a region.
         raise _Rejected(
             403,
             "InvalidSignatureException",

@@ -42,6 +42,11 @@ class World(Kernel):
             found = self.regions[key] = Region(account_id, region_name)
         return found
 
+    def forget_if_empty(self, region: Region) -> None:
+        """Drop ``region`` if it holds nothing (no resources, rate buckets or devices). O(1)."""
+        if not (region.streams or region.buckets or region.devices):
+            self.regions.pop((region.account_id, region.name), None)
+
     # -- inspection -----------------------------------------------------------------
 
     def check(self) -> dict[int, tuple[Any, Transition]]:
