@@ -1,9 +1,20 @@
-"""``kvsim run``: a scenario (or the built-in demo, or a saved trace) as a printed timeline."""
+"""``kvsim run``: a scenario (or the built-in demo, or a saved trace) as a printed timeline.
+
+Exit codes: 0 done (``--check``: every outcome matches), 1 an outcome differs
+(``--check``), 2 a usage error or a malformed scenario or trace, reported as
+one line on stderr naming the step, the line of the trace or its header, never
+a traceback (see :mod:`kvsim.scenarios.runner` for which exceptions of a step's
+execution count as the scenario's fault). When the reader of standard output
+goes away (``kvsim run | head -1``), the command stops quietly with
+:data:`EXIT_BROKEN_PIPE` (141, i.e. 128 + SIGPIPE: what a shell reports for a
+Unix tool that SIGPIPE ended), whatever it had left to print going nowhere.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -14,11 +25,28 @@ from ..engine.simulator import Simulator
 from ..scenarios.demo import demo_scenario
 from ..scenarios.replay import read_trace, replay
 from ..scenarios.runner import Event, iter_events
-from ..scenarios.steps import CALLS, ScenarioError, Step, load_scenario, parse_scenario_text
+from ..scenarios.steps import (
+    CALLS,
+    ScenarioError,
+    Step,
+    load_scenario,
+    nesting_overflow,
+    parse_scenario_text,
+)
 from ..scenarios.text import format_event
 from .bench import EXIT_USAGE, Subparsers
 
-__all__ = ["RUN_DESCRIPTION", "RUN_EPILOG", "add_run_command", "check_command", "run_command"]
+__all__ = [
+    "EXIT_BROKEN_PIPE",
+    "RUN_DESCRIPTION",
+    "RUN_EPILOG",
+    "add_run_command",
+    "check_command",
+    "run_command",
+]
+
+#: The exit code when standard output's reader went away: 128 + SIGPIPE (13).
+EXIT_BROKEN_PIPE = 141
 
 RUN_DESCRIPTION = """\
 Run a scenario on a fresh simulator and print its timeline: each call with its
@@ -33,8 +61,12 @@ A scenario is a JSON list of steps, each one of:
   {"advance": 2.5}          move the virtual clock 2.5 seconds
   {"run_until_idle": true}  run every scheduled change
 In args, {"$last": "StreamInfo.Version"} stands for that field (dotted path,
-list items by index) of the latest successful response that has it.
-Service errors and parameter-validation errors are part of the timeline.
+list items by index) of the latest successful response that has it; args
+nest at most 64 levels of objects and lists. Service errors and
+parameter-validation errors are part of the timeline. Exit status: 0 done, 1 an
+outcome differs (--check), 2 a malformed scenario or trace (one line on stderr
+naming the step, or the trace's line or header), 141 the reader of the output
+went away (e.g. kvsim run | head -1).
 """
 
 RUN_EPILOG = """\
@@ -85,11 +117,20 @@ def add_run_command(subparsers: Subparsers) -> None:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    """Load the scenario, run it and print the timeline; 2 if it is malformed."""
+    """Load the scenario, run it and print the timeline; 2 if it is malformed,
+    :data:`EXIT_BROKEN_PIPE` if standard output's reader went away."""
     source: str | None = args.scenario
     label = "built-in demo" if source is None else "standard input" if source == "-" else source
-    if args.check:
-        return check_command(source, label)
+    try:
+        code = check_command(source, label) if args.check else _run(args, source, label)
+        if sys.stdout is not None:  # None when started with standard output closed
+            sys.stdout.flush()  # a broken pipe shows here, not at exit
+    except BrokenPipeError:
+        return _broken_pipe()
+    return code
+
+
+def _run(args: argparse.Namespace, source: str | None, label: str) -> int:
     try:
         steps, sim = _load(source, args.seed)
     except ScenarioError as error:
@@ -137,7 +178,11 @@ def _load(source: str | None, seed: int) -> tuple[list[Step], Simulator]:
     if source is None:
         return load_scenario(demo_scenario()), Simulator(seed=seed)
     if source == "-":
-        return load_scenario(parse_scenario_text(sys.stdin.read())), Simulator(seed=seed)
+        try:
+            text = sys.stdin.read()
+        except (OSError, UnicodeDecodeError) as error:
+            raise ScenarioError(f"cannot read standard input: {error}") from None
+        return load_scenario(parse_scenario_text(text)), Simulator(seed=seed)
     if _is_trace(source):
         trace = read_trace(source)
         return trace.steps, trace.simulator()
@@ -148,15 +193,37 @@ def _is_trace(source: str) -> bool:
     # A saved trace opens with its header line; anything else is a JSON scenario.
     try:
         with open(source, encoding="utf-8") as file:
-            first = json.loads(file.readline())
-    except (OSError, UnicodeDecodeError, ValueError):
+            line = file.readline()
+    except (OSError, UnicodeDecodeError):
+        return False  # load_scenario reports it
+    if nesting_overflow(line) is not None:
+        # Too deep to parse: a header if it names itself one (read_trace refuses it).
+        return line.lstrip().startswith("{") and json.dumps(HEADER_KEY) in line
+    try:
+        first = json.loads(line)
+    except ValueError:
         return False  # load_scenario reports it
     return isinstance(first, dict) and HEADER_KEY in first
 
 
 def _fail(label: str, error: ScenarioError) -> int:
-    print(f"kvsim run: {label}: {error}", file=sys.stderr)
+    # One line, whatever line breaks the file name or the problem holds.
+    message = "; ".join(f"kvsim run: {label}: {error}".splitlines())
+    print(message, file=sys.stderr)
     return EXIT_USAGE
+
+
+def _broken_pipe() -> int:
+    # The Python docs' recipe (signal module, "Note on SIGPIPE"): whatever is
+    # still buffered for standard output goes to devnull, not to a traceback
+    # when the interpreter flushes it at exit.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass  # no file descriptor (captured output): nothing to flush at exit
+    return EXIT_BROKEN_PIPE
 
 
 def _print_event(event: Event, out: TextIO, *, as_json: bool) -> None:

@@ -6,6 +6,13 @@ and, for calls, ``outcome``. ``kvsim run trace.jsonl`` runs such a file as a
 scenario; ``kvsim run trace.jsonl --check`` replays it on a fresh simulator
 built from the header and stops at the first call whose outcome differs.
 
+A malformed trace raises :class:`~kvsim.scenarios.steps.ScenarioError` naming
+the line (``line 3: nested deeper than 64 levels``: like a step's ``args``, a
+line's values, ``outcome`` included, nest at most
+:data:`~kvsim.scenarios.steps.MAX_NESTING` levels), the header (``the trace
+header is not valid: ...``, for settings the simulator refuses) or the step
+(as :func:`~kvsim.scenarios.runner.iter_events` does).
+
 >>> import kvsim, tempfile, os
 >>> sim = kvsim.Simulator(seed=4, trace_limit=None)
 >>> kv = sim.client()
@@ -35,7 +42,7 @@ from ..core.trace import HEADER_KEY, jsonable
 from ..engine.simulator import Simulator
 from ..services.config import Limits, Timings
 from .runner import iter_events
-from .steps import ScenarioError, Step, load_scenario
+from .steps import MAX_NESTING, ScenarioError, Step, load_scenario, nesting_overflow
 
 __all__ = ["Mismatch", "SavedTrace", "parse_trace_lines", "read_trace", "replay"]
 
@@ -51,6 +58,11 @@ class SavedTrace:
     def simulator(self) -> Simulator:
         """A fresh simulator with the traced one's seed, start, limits and timings."""
         settings = self.settings
+        for name in ("limits", "timings"):
+            if name in settings and not isinstance(settings[name], dict):
+                raise ScenarioError(f"the trace header is not valid: {name} must be an object")
+        if not isinstance(settings.get("limits", {}).get("rates", {}), dict):
+            raise ScenarioError("the trace header is not valid: limits.rates must be an object")
         try:
             return Simulator(
                 seed=settings.get("seed", 0),
@@ -59,7 +71,7 @@ class SavedTrace:
                 timings=Timings.from_json(settings["timings"]) if "timings" in settings else None,
                 trace_limit=None,
             )
-        except (TypeError, ValueError, KeyError) as error:
+        except (TypeError, ValueError, KeyError, OverflowError) as error:
             raise ScenarioError(f"the trace header is not valid: {error}") from None
 
 
@@ -67,7 +79,9 @@ def read_trace(source: str | os.PathLike[str]) -> SavedTrace:
     """Read a JSON-lines trace; raise :class:`~kvsim.scenarios.steps.ScenarioError` naming the line."""
     path = Path(source)
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        # Lines end at "\n" only: a trace's JSON strings may hold U+2028 and the
+        # other breaks that str.splitlines() would also split at.
+        lines = path.read_text(encoding="utf-8").split("\n")
     except (OSError, UnicodeDecodeError) as error:
         raise ScenarioError(f"cannot read {path}: {error}") from None
     return parse_trace_lines(lines)
@@ -80,9 +94,11 @@ def parse_trace_lines(lines: Sequence[str]) -> SavedTrace:
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
+        if nesting_overflow(line) is not None:  # before json.loads can recurse into it
+            raise ScenarioError(f"line {number}: nested deeper than {MAX_NESTING} levels")
         try:
             item = json.loads(line)
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:
             raise ScenarioError(f"line {number} is not JSON: {error}") from None
         if isinstance(item, dict) and HEADER_KEY in item:
             if raw or settings:

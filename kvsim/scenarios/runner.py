@@ -6,6 +6,19 @@ call with its response or error code, and every status change that ran in
 between. ``{"$last": ...}`` references in a call's ``args`` are resolved here,
 against the successful responses so far.
 
+A step that cannot run raises :class:`ScenarioError` naming it. Besides the
+scenario's own mistakes (a ``$last`` with nothing to refer to), that is how
+the exceptions of :data:`SCENARIO_FAULTS` (``ValueError``, ``TypeError``,
+``OverflowError``, ``RecursionError``) that a step's execution raises are
+reported: they come from what the scenario asked for, e.g. a clock or a
+scheduled change pushed past the year 9999 (``OverflowError``), or settings
+the simulator refuses. The message names the step, what it did and the
+original exception (``step 2: advance failed: OverflowError: date value out of
+range``), which stays chained as ``__cause__``. Service errors and
+``ParamValidationError`` are events, not exceptions. Any other exception
+(``KeyError``, ``AttributeError``, ``AssertionError``, ...) is a kvsim bug and
+propagates unchanged.
+
 >>> steps = load_scenario([
 ...     {"call": "create_stream", "args": {"StreamName": "cam-1"}},
 ...     {"advance": 3},
@@ -33,9 +46,19 @@ from ..engine.simulator import Simulator
 from ..model.errors import ClientError, ParamValidationError
 from .steps import REF_KEY, AdvanceStep, CallStep, ScenarioError, Step, load_scenario
 
-__all__ = ["Event", "iter_events", "run_scenario"]
+__all__ = ["SCENARIO_FAULTS", "Event", "iter_events", "run_scenario"]
 
 _MS = timedelta(milliseconds=1)
+
+#: The exceptions a step's execution may raise because of what the scenario
+#: (or a trace's header) asked for; :func:`iter_events` reports them as a
+#: :class:`ScenarioError` naming the step. Anything else is a kvsim bug.
+SCENARIO_FAULTS: tuple[type[Exception], ...] = (
+    ValueError,
+    TypeError,
+    OverflowError,
+    RecursionError,
+)
 
 
 # -- events -----------------------------------------------------------------------------
@@ -155,12 +178,19 @@ class _Runner:
         )
 
     def run(self, step: Step, number: int) -> Iterator[Event]:
-        if isinstance(step, CallStep):
-            yield from self._call(step, number)
-        elif isinstance(step, AdvanceStep):
-            yield from self._advance(step, number)
-        else:
-            yield from self._idle(number)
+        try:
+            if isinstance(step, CallStep):
+                yield from self._call(step, number)
+            elif isinstance(step, AdvanceStep):
+                yield from self._advance(step, number)
+            else:
+                yield from self._idle(number)
+        except ScenarioError:
+            raise
+        except SCENARIO_FAULTS as error:
+            raise ScenarioError(
+                f"{_doing(step)} failed: {type(error).__name__}: {error}", step=number
+            ) from error
 
     def _advance(self, step: AdvanceStep, number: int) -> Iterator[Event]:
         sim = self.sim
@@ -245,6 +275,13 @@ class _Runner:
             f'{where}: {{"$last": "{path}"}}: no earlier successful response has {path}',
             step=number,
         )
+
+
+def _doing(step: Step) -> str:
+    # What a step does, for messages: "create_stream", "advance", "run_until_idle".
+    if isinstance(step, CallStep):
+        return step.call
+    return "advance" if isinstance(step, AdvanceStep) else "run_until_idle"
 
 
 def _dig(value: Any, parts: Sequence[str]) -> tuple[bool, Any]:

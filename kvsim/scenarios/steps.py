@@ -18,6 +18,13 @@ for that field (a dotted path; list items by index) of the most recent
 successful response that has it, so a scenario can pass the seeded
 ``CurrentVersion`` or a ``StreamARN`` it cannot know in advance.
 
+Nesting is bounded: a step's values (``args``; in a saved trace also
+``outcome``) may nest at most :data:`MAX_NESTING` (64) levels of objects and
+lists, the value itself being the first (``{}`` is one level, ``{"a": [1]}``
+two). Scenario text nested deeper is refused before the JSON parser recurses
+into it (``step 3: nested deeper than 64 levels at line 1 column 80``), and so
+are already-parsed ``args`` (``step 3: args nested deeper than 64 levels``).
+
 :func:`load_scenario` checks a whole scenario before anything runs and raises
 :class:`ScenarioError` naming the step; :mod:`kvsim.scenarios.runner` runs the
 checked steps and :mod:`kvsim.scenarios.text` prints the timeline.
@@ -29,6 +36,7 @@ import difflib
 import json
 import math
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +47,7 @@ from ..services.registry import SERVICES
 
 __all__ = [
     "CALLS",
+    "MAX_NESTING",
     "REF_KEY",
     "AdvanceStep",
     "CallStep",
@@ -46,6 +55,7 @@ __all__ = [
     "ScenarioError",
     "Step",
     "load_scenario",
+    "nesting_overflow",
     "parse_scenario_text",
 ]
 
@@ -55,6 +65,10 @@ CALLS: tuple[str, ...] = tuple(op.method for op in SERVICES["kinesisvideo"].simu
 
 #: The key of a reference to an earlier response: ``{"$last": "Dotted.Path"}``.
 REF_KEY = "$last"
+
+#: How many levels of objects and lists a step's values (``args``; in a saved
+#: trace also ``outcome``) may nest, the value itself being the first level.
+MAX_NESTING = 64
 
 _CALL_KEYS = ("call", "args", "account_id", "region_name")
 _KINDS = ("call", "advance", "run_until_idle")
@@ -164,9 +178,11 @@ def parse_scenario_text(text: str) -> list[object]:
     if index == len(text):
         raise ScenarioError("the scenario is empty; it must be a JSON list of steps")
     if text[index] != "[":
+        if nesting_overflow(text, index) is not None:  # too deep to parse: an object
+            raise ScenarioError("a scenario must be a JSON list of steps, not an object")
         try:
             value = json.loads(text, parse_constant=_no_constant)
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:
             raise ScenarioError(_json_problem(error)) from None
         raise ScenarioError(f"a scenario must be a JSON list of steps, not {_kind(value)}")
     items: list[object] = []
@@ -175,9 +191,16 @@ def parse_scenario_text(text: str) -> list[object]:
         return _after_list(text, index + 1, items)
     while True:
         number = len(items) + 1
+        deep = nesting_overflow(text, index)
+        if deep is not None:
+            line, column = _position(text, deep)
+            raise ScenarioError(
+                f"nested deeper than {MAX_NESTING} levels at line {line} column {column}",
+                step=number,
+            )
         try:
             value, index = decoder.raw_decode(text, index)
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:
             raise ScenarioError(_json_problem(error), step=number) from None
         items.append(value)
         index = _skip_space(text, index)
@@ -207,10 +230,50 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def _json_problem(error: ValueError) -> str:
+def _json_problem(error: ValueError | RecursionError) -> str:
     if isinstance(error, json.JSONDecodeError):
         return f"invalid JSON at line {error.lineno} column {error.colno}: {error.msg}"
+    if isinstance(error, RecursionError):
+        return "invalid JSON: nested too deeply to parse"
     return f"invalid JSON: {error}"
+
+
+# A JSON string (to its closing quote, or to the end of an unterminated one), or
+# a bracket. Outside strings, brackets are the structure of a JSON text.
+_STRING_OR_BRACKET = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{}]', re.DOTALL)
+
+
+def nesting_overflow(text: str, start: int = 0, levels: int = MAX_NESTING) -> int | None:
+    """Where the JSON value at ``start`` (after blanks) nests deeper than
+    ``levels`` levels *inside* it: the index of the first bracket past that
+    depth, else None. For a step or a trace line, whose values may nest
+    :data:`MAX_NESTING` levels, the step's own brackets are level 0.
+
+    A scan of brackets outside strings, run before ``json.loads`` so that no
+    input can make the parser recurse deeply; it does not check the syntax.
+
+    >>> nesting_overflow('{"args": {"a": [1]}}', levels=2) is None
+    True
+    >>> nesting_overflow('{"args": {"a": [[1]]}}', levels=2)
+    16
+    >>> nesting_overflow('{"args": "[[[[["}', levels=1) is None
+    True
+    """
+    index = _skip_space(text, start)
+    if not text.startswith(("[", "{"), index):
+        return None  # a scalar: parsing it does not recurse
+    depth = -1  # the value's own bracket opens level 0
+    for match in _STRING_OR_BRACKET.finditer(text, index):
+        token = match.group()
+        if token in ("[", "{"):
+            depth += 1
+            if depth > levels:
+                return match.start()
+        elif token in ("]", "}"):
+            depth -= 1
+            if depth < 0:
+                return None  # the value ended
+    return None
 
 
 def _skip_space(text: str, index: int) -> int:
@@ -282,7 +345,20 @@ def _only_keys(item: Mapping[str, object], allowed: Sequence[str], kind: str) ->
 
 
 def _show(value: object) -> str:
+    if _deeper_than(value, MAX_NESTING):
+        return f"{_kind(value)} nested deeper than {MAX_NESTING} levels"
     return json.dumps(value) if _is_json(value) else repr(value)
+
+
+def _deeper_than(value: object, levels: int) -> bool:
+    # Whether objects and lists (tuples too) nest more than `levels` levels in
+    # `value` (itself the first); recurses at most levels + 1 deep.
+    if not isinstance(value, dict | list | tuple):
+        return False
+    if levels <= 0:
+        return True
+    items = value.values() if isinstance(value, dict) else value
+    return any(_deeper_than(item, levels - 1) for item in items)
 
 
 def _is_json(value: object) -> bool:
@@ -316,6 +392,8 @@ def _load_call(item: Mapping[str, object]) -> CallStep:
     args = item.get("args", {})
     if not isinstance(args, dict):
         raise ScenarioError(f'"args" must be an object, not {_kind(args)}')
+    if _deeper_than(args, MAX_NESTING):
+        raise ScenarioError(f"args nested deeper than {MAX_NESTING} levels")
     for key in args:
         if not isinstance(key, str):
             raise ScenarioError(f'"args" keys must be strings, got {key!r}')

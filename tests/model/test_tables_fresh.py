@@ -80,7 +80,7 @@ def test_check_mode_finds_every_table_fresh() -> None:
 
 def test_render_all_equals_the_committed_files() -> None:
     rendered = generator().render_all()
-    expected = {Path("kvsim/model/tables/__init__.py")} | {
+    expected = {Path("kvsim/model/tables/__init__.py"), Path("kvsim/core/partitions.py")} | {
         Path("kvsim/model/tables") / f"{name.replace('-', '_')}.py" for name in SERVICE_NAMES
     }
     assert set(rendered) == expected
@@ -181,3 +181,18 @@ def test_tables_import_only_future_and_typing(basename: str) -> None:
     assert imported <= {"__future__", "typing"}, imported
     assert ast.get_docstring(tree) is not None
     assert "tools/gen_model.py" in (ast.get_docstring(tree) or "")
+
+
+def test_partitions_carry_botocores_kinesis_video_regions() -> None:
+    import botocore.session
+
+    endpoints = botocore.session.get_session().get_data("endpoints")
+    spec = importlib.util.spec_from_file_location("partitions", ROOT / "kvsim/core/partitions.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for data in endpoints["partitions"]:
+        ours = module.PARTITIONS[data["partition"]]
+        assert ours["dns_suffix"] == data["dnsSuffix"]
+        listed = data["services"].get("kinesisvideo", {}).get("endpoints", {})
+        assert set(ours["regions"]) == {r for r in listed if not r.startswith("fips-")}
