@@ -233,6 +233,18 @@ def test_zero_latency_machine_passes() -> None:
     _run(ZeroLatencyMachine, max_examples=30)
 
 
+class AllZeroTimingsMachine(KinesisVideoStateMachine):
+    """Every delay and the call latency zero: deletions, re-creations and their ARNs
+    all meet in the same millisecond unless the simulator keeps them apart."""
+
+    def make_timings(self) -> kvsim.Timings:
+        return kvsim.Timings(create_delay=0, update_delay=0, delete_delay=0, call_latency=0)
+
+
+def test_all_zero_timings_machine_passes() -> None:
+    _run(AllZeroTimingsMachine, max_examples=30)
+
+
 # -- longer runs (CI's slow job) -------------------------------------------------------------
 
 
@@ -274,7 +286,13 @@ class AwsDefaultsMachine(KinesisVideoStateMachine):
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "machine",
-    [ShippedMachine, ZeroLatencyMachine, FractionalRatesMachine, AwsDefaultsMachine],
+    [
+        ShippedMachine,
+        ZeroLatencyMachine,
+        AllZeroTimingsMachine,
+        FractionalRatesMachine,
+        AwsDefaultsMachine,
+    ],
     ids=lambda machine: machine.__name__,
 )
 def test_long_run(machine: type[KinesisVideoStateMachine]) -> None:

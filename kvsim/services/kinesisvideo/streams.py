@@ -405,7 +405,11 @@ def delete_stream(world: World, region: Region, arn: str, current_version: str |
     gate.commit()
     region.detach(stream.device)
     stream.status = DELETING
-    stream.pending = world.schedule(stream, DELETED, world.delays_ms["delete_delay"])
+    # At least 1 ms even with delete_delay=0: the name stays taken until the
+    # clock moves, so a re-created stream never gets its predecessor's ARN
+    # (an ARN ends in the creation millisecond).
+    delay = max(world.delays_ms["delete_delay"], 1)
+    stream.pending = world.schedule(stream, DELETED, delay)
 
 
 @declare("DeleteStream", rate=(50, 5), resource="stream")

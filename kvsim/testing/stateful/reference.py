@@ -159,7 +159,9 @@ class ReferenceModel:
         self.delays_ms = {
             CREATING: round(timings.create_delay * 1000),
             UPDATING: round(timings.update_delay * 1000),
-            DELETING: round(timings.delete_delay * 1000),
+            # A deleted stream holds its name for at least 1 ms (kvsim's rule:
+            # two incarnations never share a creation millisecond, hence an ARN).
+            DELETING: max(round(timings.delete_delay * 1000), 1),
         }
         self.streams: dict[str, ExpectedStream] = {}
         self.by_arn: dict[str, str] = {}
