@@ -20,6 +20,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import TextIO
 
+from ..core.constants import seed_option
 from ..core.trace import HEADER_KEY
 from ..engine.simulator import Simulator
 from ..scenarios.demo import demo_scenario
@@ -102,7 +103,11 @@ def add_run_command(subparsers: Subparsers) -> None:
         help="scenario JSON file ('-' reads standard input); default: the built-in demo",
     )
     parser.add_argument(
-        "--seed", type=int, default=0, metavar="N", help="the simulator's seed (default: 0)"
+        "--seed",
+        type=seed_option,
+        default=0,
+        metavar="N",
+        help="the simulator's seed, 0 <= N < 2**64 (default: 0)",
     )
     parser.add_argument(
         "--json", action="store_true", help="print the timeline as JSON lines, one event each"

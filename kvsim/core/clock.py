@@ -9,6 +9,8 @@ appears only at the edges.
 datetime.datetime(2026, 1, 1, 0, 0, 0, 500000, tzinfo=datetime.timezone.utc)
 >>> seconds_to_ms(2.5)
 2500
+>>> format_ms(MAX_MS)
+'9999-12-31T23:59:59.999Z'
 """
 
 from __future__ import annotations
@@ -18,9 +20,17 @@ import math
 from datetime import UTC, datetime, timedelta
 from typing import Generic, TypeVar
 
-from .constants import EPOCH
+from .constants import EPOCH, MAX_MS
 
-__all__ = ["Scheduler", "from_ms", "seconds_to_ms", "to_ms"]
+__all__ = [
+    "Scheduler",
+    "format_ms",
+    "format_seconds",
+    "from_ms",
+    "number_repr",
+    "seconds_to_ms",
+    "to_ms",
+]
 
 _MS = timedelta(milliseconds=1)
 _FLOAT_EXACT_MS = 2**32 * 1000  # up to the year 2106
@@ -44,15 +54,80 @@ def from_ms(ms: int) -> datetime:
     return EPOCH + timedelta(milliseconds=ms)
 
 
-def seconds_to_ms(seconds: float, *, what: str = "seconds") -> int:
-    """Whole milliseconds in ``seconds``; rejects negatives, NaN, infinities and non-numbers."""
+def format_ms(ms: int) -> str:
+    """An epoch-milliseconds count as ISO 8601 UTC with a ``Z``, for messages
+    (milliseconds shown only when there are some).
+
+    >>> format_ms(1767225600000), format_ms(1767225600250)
+    ('2026-01-01T00:00:00Z', '2026-01-01T00:00:00.250Z')
+    """
+    # isoformat, not strftime: it always writes a four-digit year.
+    text = from_ms(ms).replace(tzinfo=None).isoformat(timespec="seconds")
+    return f"{text}.{ms % 1000:03d}Z" if ms % 1000 else f"{text}Z"
+
+
+def format_seconds(ms: int) -> str:
+    """A count of milliseconds as exact seconds, for messages.
+
+    >>> format_seconds(31_536_000_000), format_seconds(2_500), format_seconds(MAX_MS)
+    ('31536000', '2.5', '253402300799.999')
+    """
+    whole, frac = divmod(ms, 1000)
+    return f"{whole}.{frac:03d}".rstrip("0") if frac else str(whole)
+
+
+def number_repr(value: object) -> str:
+    """``repr(value)`` for an error message, except for an int too long to
+    print whole (Python refuses to turn an int of over 4,300 digits into text).
+
+    >>> number_repr(1.5), number_repr(2**64), number_repr(10**5000)
+    ('1.5', '18446744073709551616', 'an int of 16610 bits')
+    """
+    if isinstance(value, int) and value.bit_length() > 128:
+        return f"{'a negative' if value < 0 else 'an'} int of {value.bit_length()} bits"
+    return repr(value)
+
+
+def _limit_text(limit_ms: int) -> str:
+    # How a limit on a duration reads in an error message.
+    if limit_ms == MAX_MS:
+        return f"{format_seconds(MAX_MS)} seconds (the virtual clock ends at {format_ms(MAX_MS)})"
+    days, rest = divmod(limit_ms, 86_400_000)
+    if rest:
+        return f"{format_seconds(limit_ms)} seconds"
+    return f"{format_seconds(limit_ms)} seconds ({days} day{'' if days == 1 else 's'})"
+
+
+def seconds_to_ms(seconds: float, *, what: str = "seconds", limit_ms: int = MAX_MS) -> int:
+    """Whole milliseconds in ``seconds``; rejects negatives, NaN, infinities,
+    non-numbers and durations over ``limit_ms`` (by default the clock's whole
+    range: no longer duration can fit on it).
+
+    >>> seconds_to_ms(3e11)
+    Traceback (most recent call last):
+    ...
+    ValueError: seconds must be at most 253402300799.999 seconds (the virtual clock ends at 9999-12-31T23:59:59.999Z), got 300000000000.0
+    >>> seconds_to_ms(4e7, what="create_delay", limit_ms=365 * 86_400_000)
+    Traceback (most recent call last):
+    ...
+    ValueError: create_delay must be at most 31536000 seconds (365 days), got 40000000.0
+    """
     if isinstance(seconds, bool) or not isinstance(seconds, int | float):
         raise TypeError(f"{what} must be a number, not {type(seconds).__name__}")
-    if not math.isfinite(seconds):
+    # (math.isfinite would fail on an int too large for a float.)
+    if isinstance(seconds, float) and not math.isfinite(seconds):
         raise ValueError(f"{what} must be finite, got {seconds!r}")
     if seconds < 0:
-        raise ValueError(f"time can't go backwards: {what} must be >= 0, got {seconds!r}")
-    return round(seconds * 1000)
+        raise ValueError(
+            f"time can't go backwards: {what} must be >= 0, got {number_repr(seconds)}"
+        )
+    # Compared in seconds first: 1e306 * 1000 is infinite, and rounding it fails.
+    ms = round(seconds * 1000) if seconds <= limit_ms / 1000 else limit_ms + 1
+    if ms > limit_ms:
+        raise ValueError(
+            f"{what} must be at most {_limit_text(limit_ms)}, got {number_repr(seconds)}"
+        )
+    return ms
 
 
 class Scheduler(Generic[T]):

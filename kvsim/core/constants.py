@@ -1,5 +1,13 @@
 """Constants shared by every layer: the default account and region, the epoch,
-Java's int range and AWS's account and region formats, each written once.
+the virtual clock's range, Java's int range and AWS's account and region
+formats, each written once.
+
+>>> EPOCH + timedelta(milliseconds=MAX_MS) == datetime.max.replace(microsecond=999000, tzinfo=UTC)
+True
+>>> EPOCH + timedelta(milliseconds=LAST_CALL_MS)
+datetime.datetime(9997, 12, 31, 23, 59, 59, 999000, tzinfo=datetime.timezone.utc)
+>>> EPOCH + timedelta(milliseconds=LAST_START_MS)
+datetime.datetime(9996, 12, 31, 23, 59, 59, 999000, tzinfo=datetime.timezone.utc)
 
 >>> check_account_region("123456789012", "eu-west-1")
 >>> check_account_region("1234", "eu-west-1")
@@ -10,8 +18,9 @@ ValueError: account_id must be 12 digits, got '1234'
 
 from __future__ import annotations
 
+import argparse
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from .ids import SERVED_REGIONS
@@ -24,9 +33,15 @@ __all__ = [
     "EPOCH",
     "JAVA_INT_MAX",
     "JAVA_INT_MIN",
+    "LAST_CALL_MS",
+    "LAST_START_MS",
+    "MAX_DELAY_MS",
+    "MAX_MS",
+    "MAX_SEED",
     "REGION_NAME_PATTERN",
     "check_account_region",
     "check_region_served",
+    "seed_option",
     "is_account_id",
     "is_region_name",
 ]
@@ -37,8 +52,31 @@ DEFAULT_ACCOUNT_ID: Final = "123456789012"
 DEFAULT_REGION_NAME: Final = "us-east-1"
 #: Where the virtual clock starts unless ``Simulator(start=...)`` says otherwise.
 DEFAULT_START: Final = datetime(2026, 1, 1, tzinfo=UTC)
-#: The Unix epoch, tz-aware: virtual time counts milliseconds from it.
+#: The Unix epoch, tz-aware: virtual time counts milliseconds from it. The
+#: clock never goes before it (stream ARNs carry their creation time in epoch ms).
 EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+#: The end of the virtual clock: 9999-12-31T23:59:59.999Z in epoch ms, the last
+#: millisecond a ``datetime`` can represent. The kernel refuses (``ValueError``)
+#: to move the clock, or to schedule a change, past it.
+MAX_MS: Final = (datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC) - EPOCH) // timedelta(
+    milliseconds=1
+)
+#: The longest configured duration, in ms (365 days): each ``Timings`` value,
+#: and the injected latency of one call (the sum of its operation's latency
+#: faults). Bounding them at configuration time is what lets a call started by
+#: :data:`LAST_CALL_MS` finish inside the clock without a check of its own.
+MAX_DELAY_MS: Final = 365 * 86_400_000
+#: The last instant an API call may start (9997-12-31T23:59:59.999Z): a call
+#: moves the clock by at most ``call_latency`` + injected latency (two
+#: :data:`MAX_DELAY_MS`) and schedules changes at most one ``MAX_DELAY_MS``
+#: ahead, so whatever it does lands by :data:`MAX_MS`.
+LAST_CALL_MS: Final = MAX_MS - 2 * MAX_DELAY_MS
+#: The latest start of a simulator (9996-12-31T23:59:59.999Z): it leaves at
+#: least a year (365 days) of API calls.
+LAST_START_MS: Final = LAST_CALL_MS - MAX_DELAY_MS
+#: Seeds are ints in ``range(MAX_SEED)`` (0 to 2**64 - 1): 64 bits, and no
+#: negatives (``random.Random`` would seed -n and n alike).
+MAX_SEED: Final = 2**64
 
 # The service reads model integers into Java's 32-bit ints.
 JAVA_INT_MAX: Final = 2**31 - 1
@@ -78,3 +116,22 @@ def check_region_served(region_name: str) -> None:
 
 
 _SERVED = frozenset(SERVED_REGIONS)
+
+
+def seed_option(text: str) -> int:
+    """Parse a ``--seed`` command-line value: an int in ``[0, 2**64)``.
+
+    >>> seed_option("42")
+    42
+    >>> seed_option("-1")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: a seed is an int in [0, 2**64), got '-1'
+    """
+    try:
+        seed = int(text)
+    except ValueError:
+        seed = -1
+    if not 0 <= seed < MAX_SEED or not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"a seed is an int in [0, 2**64), got {text[:40]!r}")
+    return seed

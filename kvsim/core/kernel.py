@@ -24,6 +24,21 @@ they come up instead of being searched for and removed.
 ['OPENING -> OPEN']
 >>> kernel.advance_ms(2000), door.state, kernel.now_ms
 (1, 'OPEN', 2000)
+
+The clock ends at :data:`~kvsim.core.constants.MAX_MS`
+(9999-12-31T23:59:59.999Z) and never goes back: a move or a change past the
+end, or back in time, is refused before anything changes.
+
+>>> kernel.schedule(door, OPENED, -1)
+Traceback (most recent call last):
+...
+ValueError: delay_ms must be >= 0 (the clock never goes back), got -1
+>>> kernel.advance_ms(253_402_300_800_000)
+Traceback (most recent call last):
+...
+ValueError: can't advance the clock 253402300800 seconds from 1970-01-01T00:00:02Z: the virtual clock ends at 9999-12-31T23:59:59.999Z
+>>> kernel.now_ms
+2000
 """
 
 from __future__ import annotations
@@ -34,7 +49,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from .clock import Scheduler, from_ms
+from .clock import Scheduler, format_ms, format_seconds, from_ms
+from .constants import LAST_CALL_MS, MAX_DELAY_MS, MAX_MS
 
 __all__ = ["Entry", "Kernel", "Resource", "ScheduledChange", "Transition"]
 
@@ -115,8 +131,21 @@ class Kernel:
 
     def schedule(self, resource: Any, transition: Transition, delay_ms: int) -> int:
         """Queue ``transition`` of ``resource`` ``delay_ms`` from now; returns the
-        sequence number, which the caller stores in the transition's slot. O(log n)."""
-        return self.queue.push(self.now_ms + delay_ms, (resource, transition))
+        sequence number, which the caller stores in the transition's slot. O(log n).
+
+        A negative delay, or a due time past :data:`MAX_MS`, raises ``ValueError``
+        and queues nothing. (An API call never gets there: its delays are at
+        most ``MAX_DELAY_MS`` and it starts by ``LAST_CALL_MS``.)
+        """
+        due = self.now_ms + delay_ms
+        if delay_ms < 0 or due > MAX_MS:
+            raise ValueError(
+                f"delay_ms must be >= 0 (the clock never goes back), got {delay_ms}"
+                if delay_ms < 0
+                else f"can't schedule a change {format_seconds(delay_ms)} seconds after "
+                f"{format_ms(self.now_ms)}: the virtual clock ends at {format_ms(MAX_MS)}"
+            )
+        return self.queue.push(due, (resource, transition))
 
     def _pop_live(self, until_ms: int | None) -> Entry | None:
         # Pop stale entries away; return the next live one due by until_ms, if any.
@@ -174,8 +203,21 @@ class Kernel:
         return ran
 
     def advance_ms(self, ms: int) -> int:
-        """Move the clock ``ms`` forward, applying what falls due on the way."""
+        """Move the clock ``ms`` forward, applying what falls due on the way.
+
+        A negative ``ms``, or a target past :data:`MAX_MS`, raises ``ValueError``
+        before anything changes. O(1) when nothing falls due.
+        """
         target = self.now_ms + ms
+        # Every call passes here: two int comparisons, the cheapest form (a
+        # chained comparison costs more).
+        if target > MAX_MS or ms < 0:
+            raise ValueError(
+                f"time can't go backwards: ms must be >= 0, got {ms}"
+                if ms < 0
+                else f"can't advance the clock {format_seconds(ms)} seconds from "
+                f"{format_ms(self.now_ms)}: the virtual clock ends at {format_ms(MAX_MS)}"
+            )
         heap = self.queue.heap
         # Most calls have nothing due: one comparison instead of a method call.
         ran = self.run_due(target) if heap and heap[0][0] <= target else 0
@@ -183,11 +225,27 @@ class Kernel:
         return ran
 
     def catch_up(self) -> None:
-        """Run the changes due at the current instant (``step()`` runs only one of
-        several that share a due time). O(1) when nothing is due."""
+        """Get ready for an API call at the current instant: run the changes due
+        now (``step()`` runs only one of several that share a due time). O(1)
+        when nothing is due.
+
+        Past :data:`LAST_CALL_MS` it raises ``ValueError`` instead, before
+        anything changes: a call's latency and delays (each at most
+        ``MAX_DELAY_MS``) might not fit before the clock's end.
+        """
+        now = self.now_ms
+        # Every call passes here: one int comparison, the price of calls that
+        # never fail halfway (the clock can be advanced, or walked by calls,
+        # past LAST_CALL_MS; whatever a call does after this fits).
+        if now > LAST_CALL_MS:
+            raise ValueError(
+                f"no API call can start at {format_ms(now)}: calls must start by "
+                f"{format_ms(LAST_CALL_MS)}, so that their latency and delays (up to "
+                f"{MAX_DELAY_MS // 86_400_000} days each) end by {format_ms(MAX_MS)}"
+            )
         heap = self.queue.heap
-        if heap and heap[0][0] <= self.now_ms:
-            self.run_due(self.now_ms)
+        if heap and heap[0][0] <= now:
+            self.run_due(now)
 
     def step(self) -> ScheduledChange | None:
         """Jump to the next live change, apply it and describe it; None if idle."""
@@ -212,7 +270,9 @@ class Kernel:
         """Assert the queue's invariants; return each live entry's resource and
         transition by sequence number."""
         live: dict[int, tuple[Any, Transition]] = {}
+        assert 0 <= self.now_ms <= MAX_MS, f"the clock is out of range at {self.now_ms} ms"
         for due, seq, item in self.live_entries():
+            assert due <= MAX_MS, f"{item[0].resource_id}: a change is due past the end, at {due}"
             # Due now is allowed: step() leaves other changes of its instant queued.
             assert due >= self.now_ms, f"{item[0].resource_id}: a change due at {due} did not run"
             live[seq] = item

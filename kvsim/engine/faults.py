@@ -20,13 +20,13 @@ True
 
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..core.clock import seconds_to_ms
+from ..core.clock import format_seconds, number_repr, seconds_to_ms
+from ..core.constants import MAX_DELAY_MS
 from ..core.ids import parse_stream_arn
 from ..model.errors import ClientError, service_errors
 from ..services.declarations import Operation
@@ -43,7 +43,15 @@ def find_operation(operation: str) -> Operation:
 
     >>> find_operation("describe_stream").name, find_operation("DescribeStream").name
     ('DescribeStream', 'DescribeStream')
+    >>> find_operation(None)
+    Traceback (most recent call last):
+    ...
+    TypeError: operation must be a str (an API or boto3 method name), not NoneType
     """
+    if not isinstance(operation, str):
+        raise TypeError(
+            f"operation must be a str (an API or boto3 method name), not {type(operation).__name__}"
+        )
     found = SIMULATED.get(operation) or _BY_METHOD.get(operation)
     if found is None:
         raise ValueError(
@@ -119,10 +127,15 @@ class Fault:
         """Rebuild a rule saved by :meth:`to_json`."""
         error = data["error"]
         operation = find_operation(data["operation"])
+        latency_ms = int(data["latency_ms"])
+        if not 0 <= latency_ms <= MAX_DELAY_MS:
+            raise ValueError(
+                f"latency_ms must be in [0, {MAX_DELAY_MS}], got {number_repr(latency_ms)}"
+            )
         return cls(
             operation=operation.name,
             error=service_errors(operation.service)[error] if error is not None else None,
-            latency_ms=int(data["latency_ms"]),
+            latency_ms=latency_ms,
             times=data["times"],
             probability=data["probability"],
             account_id=data["account_id"],
@@ -162,10 +175,27 @@ class Faults:
 
         ``times``: how many calls may fail (None: every one). ``probability``:
         the chance each matching call fails (None: always). The other keywords
-        narrow which calls match. Returns the rule.
+        narrow which calls match. Returns the rule. Arguments of the wrong type
+        raise ``TypeError``, wrong values ``ValueError``, and add no rule.
+
+        >>> import kvsim
+        >>> kvsim.Simulator().faults.add("create_stream", [])
+        Traceback (most recent call last):
+        ...
+        TypeError: error must be a modeled error code (str) or a ClientError subclass, not list
         """
         classes = service_errors(find_operation(operation).service)
-        code = error.code if isinstance(error, type) and issubclass(error, ClientError) else error
+        if isinstance(error, type) and issubclass(error, ClientError):
+            code = error.code
+        elif isinstance(error, str):
+            code = error
+        else:
+            what = (
+                f"the class {error.__name__}" if isinstance(error, type) else type(error).__name__
+            )
+            raise TypeError(
+                f"error must be a modeled error code (str) or a ClientError subclass, not {what}"
+            )
         if code not in classes:
             raise ValueError(
                 f"unknown error {error!r}; use one of the modeled codes: "
@@ -196,8 +226,30 @@ class Faults:
         region_name: str | None = None,
         stream_name: str | None = None,
     ) -> Fault:
-        """Make matching calls of ``operation`` take ``seconds`` of extra virtual time."""
-        latency_ms = seconds_to_ms(seconds, what="seconds")
+        """Make matching calls of ``operation`` take ``seconds`` of extra virtual time.
+
+        One call's injected latency (the sum of the latency rules of its
+        operation that can still fire) is at most 365 days, as each ``Timings``
+        value: then a call started by ``LAST_CALL_MS`` ends inside the clock.
+
+        >>> import kvsim
+        >>> kvsim.Simulator().faults.add_latency("list_streams", 1e300)
+        Traceback (most recent call last):
+        ...
+        ValueError: seconds must be at most 31536000 seconds (365 days), got 1e+300
+        """
+        latency_ms = seconds_to_ms(seconds, what="seconds", limit_ms=MAX_DELAY_MS)
+        name = operation_name(operation)
+        total_ms = latency_ms + sum(
+            rule.latency_ms
+            for rule in self.rules
+            if rule.operation == name and (rule.times is None or rule.times > 0)
+        )
+        if total_ms > MAX_DELAY_MS:
+            raise ValueError(
+                f"the latency faults of {name} would add {format_seconds(total_ms)} seconds "
+                f"to one call; the most is {format_seconds(MAX_DELAY_MS)} seconds (365 days)"
+            )
         return self._add(
             operation,
             None,
@@ -226,17 +278,22 @@ class Faults:
         stream_name: str | None,
         message: str | None,
     ) -> Fault:
-        if times is not None and (
-            isinstance(times, bool) or not isinstance(times, int) or times < 1
-        ):
-            raise ValueError(f"times must be a positive int or None, got {times!r}")
-        if probability is not None and (
-            isinstance(probability, bool)
-            or not isinstance(probability, int | float)
-            or not math.isfinite(probability)
-            or not 0 < probability <= 1
-        ):
-            raise ValueError(f"probability must be in (0, 1] or None, got {probability!r}")
+        if times is not None:
+            if isinstance(times, bool) or not isinstance(times, int):
+                raise TypeError(f"times must be an int or None, not {type(times).__name__}")
+            if times < 1:
+                raise ValueError(f"times must be a positive int or None, got {number_repr(times)}")
+        if probability is not None:
+            if isinstance(probability, bool) or not isinstance(probability, int | float):
+                raise TypeError(
+                    f"probability must be a number or None, not {type(probability).__name__}"
+                )
+            # (No math.isfinite: it fails on an int too large for a float, and
+            # the range already leaves out NaN and the infinities.)
+            if not 0 < probability <= 1:
+                raise ValueError(
+                    f"probability must be in (0, 1] or None, got {number_repr(probability)}"
+                )
         for label, value in (
             ("account_id", account_id),
             ("region_name", region_name),

@@ -7,8 +7,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..core.clock import from_ms, seconds_to_ms, to_ms
-from ..core.constants import DEFAULT_ACCOUNT_ID, DEFAULT_REGION_NAME, DEFAULT_START
+from ..core.clock import format_ms, from_ms, number_repr, seconds_to_ms, to_ms
+from ..core.constants import (
+    DEFAULT_ACCOUNT_ID,
+    DEFAULT_REGION_NAME,
+    DEFAULT_START,
+    LAST_CALL_MS,
+    LAST_START_MS,
+    MAX_MS,
+    MAX_SEED,
+)
 from ..core.kernel import ScheduledChange
 from ..core.trace import Trace
 from ..services.config import Limits, Timings
@@ -29,10 +37,17 @@ class Simulator:
     """A deterministic Kinesis Video Streams world on a virtual clock.
 
     Same ``seed`` and same calls give the same responses, byte for byte.
-    ``start`` (tz-aware, default :data:`kvsim.DEFAULT_START`) is where the
-    clock starts; ``limits`` and ``timings`` default to AWS's quotas and
-    kvsim's documented delays. ``trace_limit`` bounds how many calls and clock
-    steps :attr:`trace` keeps (``None``: all; 0: none). All methods are thread-safe.
+    ``seed`` is an int from 0 to 2**64 - 1. ``start`` (tz-aware, default
+    :data:`kvsim.DEFAULT_START`) is where the clock starts: from
+    1970-01-01T00:00:00Z (stream ARNs carry creation times in epoch
+    milliseconds) to 9996-12-31T23:59:59.999Z, which leaves at least a year
+    of API calls: calls may start until 9997-12-31T23:59:59.999Z
+    (:data:`~kvsim.core.constants.LAST_CALL_MS`), two years before the clock
+    ends at 9999-12-31T23:59:59.999Z, room for the longest call latency plus
+    the longest injected latency (365 days each). ``limits`` and ``timings``
+    default to AWS's quotas and kvsim's documented delays. ``trace_limit``
+    bounds how many calls and clock steps :attr:`trace` keeps (``None``: all;
+    0: none). All methods are thread-safe.
 
     >>> import kvsim
     >>> sim = kvsim.Simulator(seed=0)
@@ -46,6 +61,15 @@ class Simulator:
     'ACTIVE'
     >>> sim.now.isoformat()
     '2026-01-01T00:00:02.600000+00:00'
+    >>> kvsim.Simulator(seed=-1)
+    Traceback (most recent call last):
+    ...
+    ValueError: seed must be in [0, 2**64), got -1
+    >>> from datetime import UTC, datetime
+    >>> kvsim.Simulator(start=datetime(9999, 1, 1, tzinfo=UTC))
+    Traceback (most recent call last):
+    ...
+    ValueError: start must be at or before 9996-12-31T23:59:59.999Z (a year before API calls stop at 9997-12-31T23:59:59.999Z; the clock ends at 9999-12-31T23:59:59.999Z), got 9999-01-01T00:00:00+00:00
     """
 
     def __init__(
@@ -59,10 +83,28 @@ class Simulator:
     ) -> None:
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise TypeError(f"seed must be an int, not {type(seed).__name__}")
+        if not 0 <= seed < MAX_SEED:
+            raise ValueError(f"seed must be in [0, 2**64), got {number_repr(seed)}")
         if start is None:
             start = DEFAULT_START
         if not isinstance(start, datetime):
             raise TypeError(f"start must be a datetime, not {type(start).__name__}")
+        try:
+            start_ms = to_ms(start)
+        except OverflowError:
+            # Year 1 or 9999 in a zone that puts it outside datetime's range in UTC.
+            start_ms = -1 if start.year == 1 else MAX_MS + 1
+        if start_ms < 0:
+            raise ValueError(
+                "start must be at or after 1970-01-01T00:00:00Z (stream ARNs carry their "
+                f"creation time in epoch milliseconds), got {start.isoformat()}"
+            )
+        if start_ms > LAST_START_MS:
+            raise ValueError(
+                f"start must be at or before {format_ms(LAST_START_MS)} (a year before API calls "
+                f"stop at {format_ms(LAST_CALL_MS)}; the clock ends at {format_ms(MAX_MS)}), "
+                f"got {start.isoformat()}"
+            )
         limits = Limits() if limits is None else limits
         timings = Timings() if timings is None else timings
         if not isinstance(limits, Limits):
@@ -78,7 +120,7 @@ class Simulator:
         self.faults = Faults(seed)
         #: The internal interface of kvsim's own clients, adapters and snapshots.
         self.runtime = Runtime(
-            World(seed, to_ms(start), limits, timings),
+            World(seed, start_ms, limits, timings),
             Trace(trace_limit),
             self.faults,
             seconds_to_ms(timings.call_latency, what="call_latency"),
@@ -134,15 +176,27 @@ class Simulator:
         """Move the clock ``seconds`` forward (whole milliseconds), running each
         change due on the way at its own due time; returns how many ran.
 
+        The clock may go up to 9999-12-31T23:59:59.999Z (API calls only up to
+        9997-12-31T23:59:59.999Z); an advance past it raises ``ValueError``
+        and changes nothing.
+
         >>> Simulator().advance(-1)
         Traceback (most recent call last):
         ...
         ValueError: time can't go backwards: seconds must be >= 0, got -1
+        >>> Simulator().advance(2.53e11)
+        Traceback (most recent call last):
+        ...
+        ValueError: can't advance the clock 253000000000 seconds from 2026-01-01T00:00:00Z: the virtual clock ends at 9999-12-31T23:59:59.999Z
         """
         ms = seconds_to_ms(seconds)
         with self.runtime.lock:
-            self.runtime.trace.clock(self.runtime.world.now_ms, seconds)
-            return self.runtime.world.advance_ms(ms)
+            world = self.runtime.world
+            before = world.now_ms
+            # Traced after it ran: a refused advance (past the clock's end) leaves no trace.
+            ran = world.advance_ms(ms)
+            self.runtime.trace.clock(before, seconds)
+            return ran
 
     def run_until_idle(self) -> int:
         """Run every scheduled change, moving the clock to each; returns how many ran."""

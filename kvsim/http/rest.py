@@ -38,6 +38,7 @@ credential scoped to another service, or a region     403     ``InvalidSignature
 without Kinesis Video
 body larger than :data:`MAX_BODY_BYTES`               413     ``RequestEntityTooLargeException``
 body that is not a JSON object                        400     ``SerializationException``
+a call after the virtual clock's last call instant     400     ``BadRequestException``
 ====================================================  ======  ==========================================
 
 A JSON object that breaks the input shape where botocore would have refused
@@ -330,6 +331,10 @@ def handle(
     except ClientError as error:
         rid = error.response["ResponseMetadata"]["RequestId"]
         return error_response(error.http_status, error.code, error.message, rid)
+    except ValueError as error:
+        # The simulator refused the call before it started (the virtual clock
+        # has reached its end): the client's request, not a kvsim failure.
+        return error_response(400, "BadRequestException", str(error), runtime.next_request_id())
     rid = result.pop("ResponseMetadata")["RequestId"]
     spec = service.spec.operations[operation]
     if spec.streaming_output:

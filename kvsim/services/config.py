@@ -19,6 +19,8 @@ from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any
 
+from ..core.clock import number_repr, seconds_to_ms
+from ..core.constants import MAX_DELAY_MS
 from .declarations import Rate
 from .registry import DEFAULT_RATES, SIMULATED
 
@@ -28,8 +30,13 @@ __all__ = ["Limits", "Timings"]
 def _check_seconds(name: str, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"{name} must be a number of seconds, not {type(value).__name__}")
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number of seconds >= 0, got {value!r}")
+    if value < 0 or (isinstance(value, float) and not math.isfinite(value)):
+        raise ValueError(
+            f"{name} must be a finite number of seconds >= 0, got {number_repr(value)}"
+        )
+    # At most 365 days: a call started by LAST_CALL_MS then ends inside the
+    # clock, so the call path needs no check of its own.
+    seconds_to_ms(value, what=name, limit_ms=MAX_DELAY_MS)
 
 
 def _check_count(name: str, value: object, *, optional: bool) -> None:
@@ -47,8 +54,14 @@ def _check_tps(op: str, value: object) -> None:
         return
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"rate of {op} must be a number or None, not {type(value).__name__}")
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"rate of {op} must be a finite number > 0 or None, got {value!r}")
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        finite = False
+    if not finite or value <= 0:
+        raise ValueError(
+            f"rate of {op} must be a finite number > 0 or None, got {number_repr(value)}"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +71,7 @@ class Timings:
     ``create_delay``: CREATING → ACTIVE. ``update_delay``: UPDATING → ACTIVE.
     ``delete_delay``: DELETING → gone. ``call_latency``: how far every API call
     moves the clock after it runs (0 freezes the clock between explicit advances).
+    Each is at most 365 days (:data:`~kvsim.core.constants.MAX_DELAY_MS`).
 
     >>> Timings(call_latency=0)
     Timings(create_delay=2.0, update_delay=1.0, delete_delay=1.0, call_latency=0)
@@ -65,6 +79,10 @@ class Timings:
     Traceback (most recent call last):
     ...
     ValueError: create_delay must be a finite number of seconds >= 0, got -1
+    >>> Timings(create_delay=1e300)
+    Traceback (most recent call last):
+    ...
+    ValueError: create_delay must be at most 31536000 seconds (365 days), got 1e+300
     """
 
     create_delay: float = 2.0
