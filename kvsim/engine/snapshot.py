@@ -11,18 +11,23 @@ by family (:class:`kvsim.core.resources.Family`, gathered in
 :data:`kvsim.services.registry.FAMILIES`), and each queued change as
 ``[due, seq, transition, account, region, family, key]``. Version 1
 snapshots (streams only) are migrated on load.
+
+Loading checks a snapshot completely before building anything from it
+(:mod:`kvsim.engine.snapshot_checks`): every defect is a ``ValueError``
+naming its place, ``corrupt kvsim snapshot: <path>: <problem>``.
 """
 
 from __future__ import annotations
 
 import json
+import random
+import re
 from collections.abc import Mapping
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from ..services.config import Limits, Timings
+from ..core.resources import Corrupt, at, need_fields, need_list, shown
 from ..services.registry import FAMILIES, TRANSITIONS
-from .faults import Fault
+from .snapshot_checks import Valid, check, check_depth
 
 if TYPE_CHECKING:
     from .simulator import Simulator
@@ -77,73 +82,116 @@ def dump(sim: Simulator) -> dict[str, Any]:
 
 
 _V1_TRANSITIONS = ("stream.created", "stream.updated", "stream.deleted")
-
-
-def _v1_transition(kind: object) -> str:
-    # Version 1 numbered a stream's changes 0, 1, 2 (created, updated, deleted).
-    if type(kind) is not int or not 0 <= kind < len(_V1_TRANSITIONS):
-        raise ValueError(f"unknown version 1 change kind {kind!r}")
-    return _V1_TRANSITIONS[kind]
+_V1_REGION_FIELDS = ("account_id", "region_name", "streams", "buckets")
 
 
 def _migrate_v1(data: Mapping[str, Any]) -> dict[str, Any]:
     """A version 1 snapshot (streams only, queue entries by stream name and kind
-    0/1/2, device counts stored) in the version 2 format."""
+    0/1/2, device counts stored) in the version 2 format; :class:`Corrupt` names
+    the place of a defect of the version 1 shape."""
     migrated = dict(data)
     migrated["version"] = VERSION
-    migrated["queue"] = [
-        [due, seq, _v1_transition(kind), account, region, "streams", name]
-        for due, seq, account, region, name, kind in data["queue"]
-    ]
-    migrated["regions"] = [
-        {
-            "account_id": region["account_id"],
-            "region_name": region["region_name"],
-            "buckets": region["buckets"],
-            "resources": {"streams": region["streams"]},
-        }
-        for region in data["regions"]
-    ]
+    if "queue" in data:
+        migrated["queue"] = []
+        for index, entry in enumerate(need_list(data["queue"], "queue")):
+            where = at("queue", index)
+            due, seq, account, region, name, kind = need_list(entry, where, 6)
+            # Version 1 numbered a stream's changes 0, 1, 2 (created, updated, deleted).
+            if type(kind) is not int or not 0 <= kind < len(_V1_TRANSITIONS):
+                raise Corrupt(at(where, 5), f"unknown version 1 change kind {shown(kind)}")
+            migrated["queue"].append(
+                [due, seq, _V1_TRANSITIONS[kind], account, region, "streams", name]
+            )
+    if "regions" in data:
+        migrated["regions"] = []
+        for index, item in enumerate(need_list(data["regions"], "regions")):
+            # The device counts follow from the streams: they are not read.
+            region = need_fields(item, at("regions", index), _V1_REGION_FIELDS, ("devices",))
+            migrated["regions"].append(
+                {
+                    "account_id": region["account_id"],
+                    "region_name": region["region_name"],
+                    "buckets": region["buckets"],
+                    "resources": {"streams": region["streams"]},
+                }
+            )
     return migrated
 
 
+# Where the version 2 form of a version 1 snapshot keeps what version 1 kept
+# elsewhere: streams under resources, queue entries in another order.
+_V1_STREAMS = re.compile(r"\b(regions\[\d+\])\.resources\.streams\b")
+_V1_ENTRY = re.compile(r"\b(queue\[\d+\])\[([0-6])\]")
+_V1_INDEX = {"0": "0", "1": "1", "2": "5", "3": "2", "4": "3", "5": "5", "6": "4"}
+
+
+def _v1_place(text: str) -> str:
+    text = _V1_STREAMS.sub(r"\1.streams", text)
+    return _V1_ENTRY.sub(lambda m: f"{m[1]}[{_V1_INDEX[m[2]]}]", text)
+
+
 def load(data: Mapping[str, Any] | str | bytes, simulator_class: type[Simulator]) -> Simulator:
-    """Rebuild a simulator from :func:`dump` output (or its JSON text)."""
+    """Rebuild a simulator from :func:`dump` output (or its JSON text), after
+    checking it completely: any defect raises ``ValueError`` naming its place."""
     if isinstance(data, str | bytes):
         try:
             data = json.loads(data)
+        except RecursionError:
+            raise ValueError(
+                "corrupt kvsim snapshot: the JSON text is nested too deeply to read"
+            ) from None
         except ValueError:
             raise ValueError("not a kvsim snapshot: the text is not JSON") from None
     if not isinstance(data, Mapping) or data.get("format") != FORMAT:
         raise ValueError("not a kvsim snapshot: the 'format' field is missing or foreign")
     version = data.get("version")
-    if version not in (1, VERSION):
+    if type(version) is not int or version not in (1, VERSION):
         raise ValueError(
-            f"unsupported kvsim snapshot version {version!r}; this kvsim reads {VERSION} (and 1)"
+            f"unsupported kvsim snapshot version {shown(version)}; "
+            f"this kvsim reads {VERSION} (and 1)"
         )
+    check_depth(data)
+    if version == 1:
+        migrated = _migrate_v1(data)
+        try:
+            valid = check(migrated)
+        except Corrupt as error:
+            raise Corrupt(_v1_place(error.where), _v1_place(error.problem)) from None
+    else:
+        valid = check(data)
+    return _build(valid, simulator_class)
+
+
+_SETTINGS = ("seed", "start", "limits", "timings", "trace_limit")
+
+
+def _rng_setstate(rng: random.Random, state: list[Any]) -> None:
+    rng.setstate((state[0], tuple(state[1]), state[2]))
+
+
+def _build(valid: Valid, simulator_class: type[Simulator]) -> Simulator:
+    # Everything was checked: nothing past the Simulator's own checks may fail.
+    data = valid.data
     try:
-        return _load(_migrate_v1(data) if version == 1 else data, simulator_class)
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as error:
-        raise ValueError(f"corrupt kvsim snapshot: {type(error).__name__}: {error}") from None
-
-
-def _load(data: Mapping[str, Any], simulator_class: type[Simulator]) -> Simulator:
-    sim = simulator_class(
-        seed=data["seed"],
-        start=datetime.fromisoformat(data["start"]),
-        limits=Limits.from_json(data["limits"]),
-        timings=Timings.from_json(data["timings"]),
-        trace_limit=data["trace_limit"],
-    )
+        sim = simulator_class(
+            seed=data["seed"],
+            start=valid.start,
+            limits=valid.limits,
+            timings=valid.timings,
+            trace_limit=data["trace_limit"],
+        )
+    except (TypeError, ValueError) as error:
+        # A setting the checks let through but this kvsim's Simulator refuses
+        # (its messages start with the argument's name).
+        name = str(error).partition(" ")[0]
+        raise Corrupt(name if name in _SETTINGS else "settings", str(error)) from None
     runtime = sim.runtime
     world = runtime.world
-    world.now_ms = int(data["now_ms"])
-    runtime.calls = int(data["calls"])
-    rng = data["rng"]
-    world.rng.setstate((rng[0], tuple(rng[1]), rng[2]))
-    fault_rng = data["fault_rng"]
-    sim.faults.rng.setstate((fault_rng[0], tuple(fault_rng[1]), fault_rng[2]))
-    sim.faults.rules.extend(Fault.from_json(rule) for rule in data["faults"])
+    world.now_ms = data["now_ms"]
+    runtime.calls = data["calls"]
+    _rng_setstate(world.rng, data["rng"])
+    _rng_setstate(sim.faults.rng, data["fault_rng"])
+    sim.faults.rules.extend(valid.faults)
     runtime.credentials.update(data["credentials"])
     for region_data in data["regions"]:
         region = world.region(region_data["account_id"], region_data["region_name"])
@@ -154,16 +202,9 @@ def _load(data: Mapping[str, Any], simulator_class: type[Simulator]) -> Simulato
         )
     for due, seq, transition_name, account_id, region_name, family, key in data["queue"]:
         transition = TRANSITIONS[transition_name]
-        if transition.family != family:
-            raise ValueError(f"{transition_name} does not apply to the family {family!r}")
         resource = FAMILIES[family].find(world.regions[(account_id, region_name)], key)
-        status = getattr(resource, "status", transition.before)
-        if status != transition.before:
-            raise ValueError(
-                f"{resource.resource_id} is {status}, but its queued change is {transition_name}"
-            )
-        world.queue.push_at(int(due), int(seq), (resource, transition))
-        setattr(resource, transition.slot, int(seq))
-    world.queue.set_last_seq(int(data["queue_seq"]))
+        world.queue.push_at(due, seq, (resource, transition))
+        setattr(resource, transition.slot, seq)
+    world.queue.set_last_seq(data["queue_seq"])
     world.check()
     return sim

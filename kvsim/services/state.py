@@ -7,11 +7,28 @@ service packages (:mod:`kvsim.services.kinesisvideo`). Streams of a region are k
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sortedcontainers import SortedDict
 
-from ..core.ids import default_kms_key
+from ..core.ids import default_kms_key, dns_suffix, parse_stream_arn, stream_arn
+from ..core.resources import (
+    Corrupt,
+    Item,
+    Place,
+    Where,
+    need_bucket,
+    need_fields,
+    need_int,
+    need_list,
+    need_map,
+    need_one_of,
+    need_str,
+    need_time,
+    shown,
+)
+from ..model.shapes import named_string
 
 __all__ = [
     "ACTIVE",
@@ -195,19 +212,35 @@ class StreamFamily:
         """Every stream of ``region`` in name order, JSON-ready."""
         return [stream.dump() for stream in region.streams.values()]
 
+    def check(self, items: object, place: Place) -> dict[str, Item]:
+        """Refuse anything :meth:`dump` could not have written for ``place``
+        (:class:`~kvsim.core.resources.Corrupt` naming the field); the streams by name."""
+        checked: dict[str, Item] = {}
+        for index, data in enumerate(need_list(items, place.where)):
+            where = f"{place.where}[{index}]"
+            name, item = _check_stream(data, where, place)
+            if name in checked:
+                raise Corrupt(
+                    (where, "name"),
+                    f"{shown(name)} appears twice (also at {checked[name].where})",
+                )
+            checked[name] = item
+        return checked
+
     def load(self, region: Region, items: list[Any]) -> None:
-        """Recreate the streams :meth:`dump` wrote; device counts follow from them."""
+        """Recreate the streams :meth:`dump` wrote (and :meth:`check` passed); device
+        counts follow from them."""
         for data in items:
             stream = Stream(
                 region,
                 data["name"],
                 data["arn"],
-                int(data["created_ms"]),
+                data["created_ms"],
                 data["version"],
                 device=data["device"],
                 media_type=data["media_type"],
                 kms_key=data["kms_key"],
-                retention=int(data["retention"]),
+                retention=data["retention"],
                 tags=dict(data["tags"]) or None,
                 tier=data["tier"],
             )
@@ -216,8 +249,7 @@ class StreamFamily:
             stream.buckets = {
                 op: [float(b[0]), int(b[1])] for op, b in data["buckets"].items()
             } or None
-            if stream.name in region.streams:
-                raise ValueError(f"stream {stream.name!r} appears twice in {region.name}")
+            stream.pending = data.get("pending", 0)
             region.streams[stream.name] = stream
             region.by_arn[stream.arn] = stream
             if stream.status != DELETING:
@@ -235,3 +267,110 @@ class StreamFamily:
 
 #: The stream family (the only family of resources so far).
 STREAMS = StreamFamily()
+
+
+# -- snapshot checks ---------------------------------------------------------------------
+
+_FIELDS = (
+    "name",
+    "arn",
+    "created_ms",
+    "version",
+    "status",
+    "device",
+    "media_type",
+    "kms_key",
+    "retention",
+    "tags",
+    "tier",
+    "endpoints",
+    "buckets",
+)
+_SHAPES = {
+    field: named_string("kinesisvideo", shape)
+    for field, shape in (
+        ("name", "StreamName"),
+        ("version", "Version"),
+        ("device", "DeviceName"),
+        ("media_type", "MediaType"),
+        ("kms_key", "KmsKeyId"),
+        ("tag key", "TagKey"),
+        ("tag value", "TagValue"),
+    )
+}
+_TIERS = named_string("kinesisvideo", "DefaultStorageTier").enum or ()
+#: Data endpoint kinds: ``s`` hosts serve media ingestion and playback, ``b`` hosts the rest.
+_ENDPOINT_KINDS = ("s", "b")
+
+
+def _need_shape(value: object, where: Where, field: str) -> str:
+    # A string the model's shape for ``field`` accepts (what CreateStream would take).
+    shape = _SHAPES[field]
+    if shape.accepts(value) and isinstance(value, str):  # the model's fast path
+        return value
+    text = need_str(value, where)
+    if shape.min is not None and len(text) < shape.min:
+        raise Corrupt(where, f"length {len(text)} is below the minimum length {shape.min}")
+    if not shape.satisfied(text):
+        problems = "; ".join(p.removeprefix("Member ") for p in shape.service_problems(text))
+        raise Corrupt(where, f"{shown(text)} {problems}")
+    return text
+
+
+def _check_stream(value: object, where: str, place: Place) -> tuple[str, Item]:
+    data = need_fields(value, where, _FIELDS, ("pending",))
+    name = _need_shape(data["name"], (where, "name"), "name")
+    created = need_time(data["created_ms"], (where, "created_ms"))
+    if created > place.now_ms:
+        raise Corrupt((where, "created_ms"), f"created at {created}, after now_ms {place.now_ms}")
+    arn = need_str(data["arn"], (where, "arn"))
+    expected = stream_arn(place.region_name, place.account_id, name, created)
+    if arn != expected:
+        if parse_stream_arn(arn) is None:
+            raise Corrupt((where, "arn"), f"{shown(arn)} is not a stream ARN")
+        raise Corrupt(
+            (where, "arn"),
+            f"{shown(arn)} is not the ARN of the stream {name!r} of account "
+            f"{place.account_id} in {place.region_name} with created_ms {created}: "
+            f"expected {expected!r}",
+        )
+    _need_shape(data["version"], (where, "version"), "version")
+    status = need_one_of(data["status"], (where, "status"), STATUSES)
+    for field in ("device", "media_type", "kms_key"):
+        if data[field] is not None:
+            _need_shape(data[field], (where, field), field)
+    need_int(data["retention"], (where, "retention"))
+    tags = need_map(data["tags"], (where, "tags"))
+    for key, tag in tags.items():
+        _need_shape(key, (f"{where}.tags", key), "tag key")
+        _need_shape(tag, (f"{where}.tags", key), "tag value")
+    need_one_of(data["tier"], (where, "tier"), _TIERS)
+    _check_endpoints(data["endpoints"], f"{where}.endpoints", place.region_name)
+    buckets = need_map(data["buckets"], (where, "buckets"))
+    for op, bucket in buckets.items():
+        if op not in place.operations:
+            raise Corrupt((f"{where}.buckets", op), f"unknown operation {shown(op)}")
+        need_bucket(bucket, (f"{where}.buckets", op), place.now_ms)
+    pending = need_int(data.get("pending", 0), (where, "pending"))
+    if status == ACTIVE and pending:
+        raise Corrupt((where, "pending"), f"an ACTIVE stream has no change pending, got {pending}")
+    if status != ACTIVE and not pending:
+        raise Corrupt(
+            (where, "pending"),
+            f"0, but a {status} stream has a change pending (its sequence number)",
+        )
+    return name, Item(where, status, {"pending": pending})
+
+
+def _check_endpoints(value: object, where: str, region_name: str) -> None:
+    suffix = f".kinesisvideo.{region_name}.{dns_suffix(region_name)}"
+    for kind, url in need_map(value, where).items():
+        if kind not in _ENDPOINT_KINDS:
+            raise Corrupt((where, kind), f"unknown endpoint kind {shown(kind)}; kinds are s and b")
+        text = need_str(url, (where, kind))
+        if re.fullmatch(f"https://{kind}-[0-9a-f]{{8}}{re.escape(suffix)}", text) is None:
+            raise Corrupt(
+                (where, kind),
+                f"{shown(url)} is not a {kind!r} data endpoint of {region_name} "
+                f"(https://{kind}-<8 hex digits>{suffix})",
+            )

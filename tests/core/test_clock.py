@@ -183,6 +183,10 @@ def test_zero_delays_apply_within_the_call() -> None:
     arn = kv.create_stream(StreamName="a")["StreamARN"]
     assert kv.describe_stream(StreamName="a")["StreamInfo"]["Status"] == "ACTIVE"
     kv.delete_stream(StreamARN=arn)
+    # A deletion holds the name for at least 1 ms, so incarnations never share
+    # an ARN (tests/services/test_incarnations.py); then it is gone.
+    assert kv.describe_stream(StreamName="a")["StreamInfo"]["Status"] == "DELETING"
+    sim.advance(0.001)
     with pytest.raises(kvsim.errors.ResourceNotFoundException):
         kv.describe_stream(StreamName="a")
     assert sim.pending() == []
