@@ -14,9 +14,10 @@ collection of a big world. A result reports the
 median, slowest and fastest batch.
 
 The scenarios live in ``bench_core`` (the facade, the bare-dict floor and
-moto's backend), ``bench_boto`` (real boto3 clients) and ``bench_more`` (the
-fleet and the hypothesis state machine); this module runs them, prints the
-table and the targets and writes ``--json`` / ``--plot``.
+moto's backend), ``bench_boto`` (real boto3 clients), ``bench_more`` (the
+fleet and the hypothesis state machine) and ``bench_server`` (``kvsim serve``
+over HTTP beside moto's server); this module runs them, prints the table and
+the targets and writes ``--json`` / ``--plot``.
 """
 
 from __future__ import annotations
@@ -332,7 +333,8 @@ Benchmark kvsim against its peers and its floor: the facade at world sizes
 moto's Kinesis Video backend; run_until_idle; a fleet of 10,000 devices over
 one virtual day; real boto3 clients through kvsim.boto beside botocore's
 before-send floor and moto's mock_aws; steps/s of the hypothesis state
-machine. Each scenario is seeded, with a warm-up and at least 5 repetitions
+machine; keep-alive boto3 calls to kvsim serve over HTTP beside moto's
+server. Each scenario is seeded, with a warm-up and at least 5 repetitions
 (median, min, max). Baselines that are not installed are skipped with a note.
 Progress goes to stderr; the table and the targets to stdout.
 
@@ -344,9 +346,9 @@ of kvsim (the harness lives in its benchmarks/ directory)."""
 
 
 def _modules() -> list[ModuleType]:
-    from . import bench_boto, bench_core, bench_more
+    from . import bench_boto, bench_core, bench_more, bench_server
 
-    return [bench_core, bench_boto, bench_more]
+    return [bench_core, bench_boto, bench_more, bench_server]
 
 
 def scenarios() -> dict[str, str]:

@@ -41,9 +41,9 @@ __all__ = [
     "REGION_NAME_PATTERN",
     "check_account_region",
     "check_region_served",
-    "seed_option",
     "is_account_id",
     "is_region_name",
+    "seed_option",
 ]
 
 #: The account of a caller no one mapped to another (facade, HTTP and boto3 alike).

@@ -16,6 +16,13 @@ Control answers are JSON objects with ``now``; the first two add ``ran`` (how
 many scheduled changes ran). Every bad request gets a 4xx JSON answer with a
 ``Message``; the server keeps serving.
 
+A client that vanishes (a reset, a broken pipe, a read that times out) is
+normal, not a kvsim failure: its connection is dropped without an answer or a
+request id, and the simulator is left as it was (with ``verbose``, one line
+says so on standard error). An answer of up to 64 KiB leaves in one write, on
+a socket with ``TCP_NODELAY``, so a keep-alive client never waits for delayed
+ACKs.
+
 >>> server = KvsimServer(("127.0.0.1", 0), seed=0)
 >>> server.base_url.startswith("http://127.0.0.1:")
 True
@@ -27,6 +34,8 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import json
+import math
+import re
 import signal
 import socket
 import sys
@@ -39,8 +48,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from .. import __version__
-from ..core.constants import DEFAULT_ACCOUNT_ID, is_account_id
+from ..core.constants import DEFAULT_ACCOUNT_ID, is_account_id, seed_option
 from ..engine.simulator import Simulator
+from ..services.config import Limits, Timings
 from . import rest
 
 __all__ = [
@@ -48,6 +58,7 @@ __all__ = [
     "DEFAULT_PORT",
     "KvsimServer",
     "add_arguments",
+    "exposure_warning",
     "main",
     "parse_account",
     "run",
@@ -59,17 +70,32 @@ CONTROL_PREFIX = "/_kvsim/"
 # How much of an oversized body is read (and thrown away) so the client can read the 413.
 _DRAIN_LIMIT = 64 << 20
 _CHUNK = 1 << 16
+# Responses are buffered up to this size and sent with one write: headers and body
+# in separate small writes meet Nagle's algorithm and the client's delayed ACK,
+# which held every keep-alive answer back by ~40 ms.
+_WRITE_BUFFER = 1 << 16
+# What a client that went away raises on its socket: a reset, a broken pipe, an
+# aborted connection, a read that timed out. Not kvsim's failures.
+_DISCONNECTS = (ConnectionError, TimeoutError)
+# Content-Length is 1*DIGIT (RFC 9110 §8.6): int() would also take "+2" and "1_0".
+_DIGITS = re.compile(r"[0-9]+")
 
 
 class KvsimServer(ThreadingHTTPServer):
     """A threading HTTP server that owns one :class:`~kvsim.Simulator`.
 
     ``address`` is ``(host, port)``; port 0 picks a free one (see :attr:`base_url`).
-    ``accounts`` maps access-key ids to account ids. ``verbose`` logs each
-    request to standard error.
+    ``accounts`` maps access-key ids to account ids; ``limits`` and ``timings``
+    configure the simulator (and each one :meth:`reset` makes) as in
+    :class:`~kvsim.Simulator`. ``verbose`` logs each request to standard error.
     """
 
     daemon_threads = True
+    # socketserver's default listen backlog of 5 overflowed under a burst of a
+    # few hundred connections: the kernel dropped or reset the surplus, whose
+    # clients then waited for SYN retries (seconds each). The kernel caps this
+    # at net.core.somaxconn.
+    request_queue_size = 1024
 
     def __init__(
         self,
@@ -77,17 +103,21 @@ class KvsimServer(ThreadingHTTPServer):
         *,
         seed: int = 0,
         accounts: Mapping[str, str] | None = None,
+        limits: Limits | None = None,
+        timings: Timings | None = None,
         verbose: bool = False,
     ) -> None:
         self.seed = seed
         self.accounts = dict(accounts or {})
+        self.limits = limits
+        self.timings = timings
         self.verbose = verbose
         self.sim = self._new_simulator()
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         super().__init__(address, _Handler)
 
     def _new_simulator(self) -> Simulator:
-        sim = Simulator(seed=self.seed)
+        sim = Simulator(seed=self.seed, limits=self.limits, timings=self.timings)
         for access_key_id, account_id in self.accounts.items():
             sim.register_credentials(access_key_id, account_id)
         return sim
@@ -96,6 +126,18 @@ class KvsimServer(ThreadingHTTPServer):
         """Replace the simulator by a fresh one (same seed and accounts) and return it."""
         self.sim = self._new_simulator()
         return self.sim
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        """Accept a connection, with Nagle's algorithm off on it.
+
+        Each answer already leaves in one write; without ``TCP_NODELAY`` the
+        tail of an answer larger than the write buffer would still wait for
+        the client's (delayed) ACK of the part before it.
+        """
+        connection, address = super().get_request()
+        if connection.family in (socket.AF_INET, socket.AF_INET6):
+            connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return connection, address
 
     @property
     def base_url(self) -> str:
@@ -121,6 +163,8 @@ class _Handler(BaseHTTPRequestHandler):
     default_request_version = "HTTP/1.0"
     server_version = f"kvsim/{__version__}"
     timeout = 60  # seconds a silent connection may hold its thread
+    # Buffer each answer (flushed once, at its end) so it leaves in one write.
+    wbufsize = _WRITE_BUFFER
 
     def __getattr__(self, name: str) -> Callable[[], None]:
         # http.server looks up do_<METHOD>: answer every method, so an unknown
@@ -132,6 +176,37 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         if self.server.verbose:
             super().log_message(format, *args)
+
+    def handle(self) -> None:
+        """Serve the connection's requests; a client that vanishes ends it quietly.
+
+        Neither an answer nor a request id goes to a client that reset or
+        stopped talking, so later request ids do not depend on how clients
+        hang up.
+        """
+        try:
+            super().handle()
+        except _DISCONNECTS as error:
+            self._vanished(error)
+
+    def finish(self) -> None:
+        # Closing the buffered writer flushes it, which raises again when the
+        # client is gone; the connection is over either way.
+        try:
+            super().finish()
+        except _DISCONNECTS:
+            self.rfile.close()
+
+    def handle_expect_100(self) -> bool:
+        """Answer ``Expect: 100-continue`` at once: the client waits for it
+        before sending its body, and the write buffer would hold it back."""
+        proceed = super().handle_expect_100()
+        self.wfile.flush()
+        return proceed
+
+    def _vanished(self, error: BaseException) -> None:
+        self.close_connection = True
+        self.log_message("client went away: %s", type(error).__name__)
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """http.server's own errors (malformed request line, huge headers) as JSON 4xx."""
@@ -152,6 +227,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+        self.wfile.flush()
 
     def _send_chunked(
         self, status: int, headers: Mapping[str, str], chunks: Iterator[bytes]
@@ -166,11 +242,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Connection", "close")
         self.end_headers()
         if self.command == "HEAD":
+            self.wfile.flush()
             return
         for chunk in chunks:
             if chunk:
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
         self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
 
     def _reject(self, status: int, code: str, message: str) -> None:
         answer = rest.error_response(
@@ -193,6 +271,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(answer.status, answer.headers, payload)
             else:
                 self._send_chunked(answer.status, answer.headers, payload)
+        except _DISCONNECTS:
+            raise  # the client went away: handle() ends the connection quietly
         except Exception:
             # A bug in kvsim: answer 500 and keep serving.
             traceback.print_exc(file=sys.stderr)
@@ -209,27 +289,54 @@ class _Handler(BaseHTTPRequestHandler):
                 "kvsim reads bodies with a Content-Length; chunked transfer encoding is not supported.",
             )
             return None
-        declared = self.headers.get("Content-Length")
-        if declared is None:
+        values = self.headers.get_all("Content-Length") or []
+        if not values:
             return b""
-        try:
-            length = int(declared)
-            if length < 0:
-                raise ValueError
-        except ValueError:
+        if len(values) > 1:
+            # Two lengths leave the end of the body (and the start of the next
+            # request) ambiguous: refuse rather than pick one.
             self.close_connection = True
-            self._reject(400, "BadRequestException", f"Invalid Content-Length: {declared[:40]!r}.")
+            self._reject(
+                400,
+                "BadRequestException",
+                f"{len(values)} Content-Length headers; send exactly one.",
+            )
             return None
+        declared = values[0].strip(" \t")
+        if not _DIGITS.fullmatch(declared):
+            self.close_connection = True
+            self._reject(
+                400,
+                "BadRequestException",
+                f"Invalid Content-Length: {declared[:40]!r}; it must be ASCII digits only.",
+            )
+            return None
+        # int() refuses strings of over 4,300 digits; a length of over 20 is far
+        # over the limit anyway, and only drained up to _DRAIN_LIMIT.
+        significant = declared.lstrip("0") or "0"
+        length = int(significant) if len(significant) <= 20 else _DRAIN_LIMIT << 1
         if length > rest.MAX_BODY_BYTES:
             self.close_connection = True
+            shown = significant if len(significant) <= 20 else f"{significant[:20]}..."
             self._reject(
                 413,
                 "RequestEntityTooLargeException",
-                f"The request body has {length} bytes; kvsim reads at most {rest.MAX_BODY_BYTES}.",
+                f"The request body has {shown} bytes; kvsim reads at most {rest.MAX_BODY_BYTES}.",
             )
             self._drain(length)
             return None
-        return self.rfile.read(length)
+        body = self.rfile.read(length)
+        if len(body) < length:
+            # The client closed (or half-closed) its side mid-body: the request is
+            # incomplete and must not reach the simulator as if it were whole.
+            self.close_connection = True
+            self._reject(
+                400,
+                "BadRequestException",
+                f"The request body ended after {len(body)} of its {length} bytes.",
+            )
+            return None
+        return body
 
     def _drain(self, length: int) -> None:
         # Read (and drop) the rest of an oversized body, so a client that sends
@@ -261,12 +368,17 @@ class _Handler(BaseHTTPRequestHandler):
         result: dict[str, Any] = {}
         try:
             if name == "advance":
+                # The simulator refuses NaN, infinities, negatives and moves past
+                # the end of its clock (year 9999) with ValueError, before moving.
                 result["ran"] = sim.advance(_seconds(parse_qs(url.query)))
             elif name == "run-until-idle":
                 result["ran"] = sim.run_until_idle()
             elif name == "reset":
                 sim = server.reset()
-        except (TypeError, ValueError) as error:
+        except (TypeError, ValueError, OverflowError) as error:
+            # OverflowError too: the only input here is the requested time, so
+            # a time too large to represent is the request's fault, not a kvsim
+            # failure to answer with 500.
             self._control_answer(400, {"Message": str(error)})
             return
         result["now"] = sim.now.isoformat()
@@ -281,13 +393,26 @@ _CONTROL_METHODS = {"advance": "POST", "run-until-idle": "POST", "time": "GET", 
 
 
 def _seconds(query: Mapping[str, list[str]]) -> float:
+    """The ``seconds`` of ``/_kvsim/advance``; ValueError with the reason if unusable.
+
+    NaN, infinities and negatives are left to :meth:`Simulator.advance`, which
+    refuses them with ValueError; a number too large for a float (``1e400``)
+    is refused here, since by then it reads as ``inf``.
+    """
     values = query.get("seconds")
     if not values or len(values) != 1:
         raise ValueError("advance needs exactly one query parameter seconds=N, e.g. ?seconds=2.5")
+    text = values[0]
     try:
-        return float(values[0])
+        # float() also takes "1_000": refuse digit separators, as in Content-Length.
+        if "_" in text:
+            raise ValueError
+        seconds = float(text)
     except ValueError:
-        raise ValueError(f"seconds must be a number, got {values[0][:40]!r}") from None
+        raise ValueError(f"seconds must be a number, got {text[:40]!r}") from None
+    if math.isinf(seconds) and text.strip().lstrip("+-").lower() not in ("inf", "infinity"):
+        raise ValueError(f"seconds must be finite, got {text[:40]!r} (too large)")
+    return seconds
 
 
 # -- the command line --------------------------------------------------------------------
@@ -321,7 +446,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"port to listen on; 0 picks a free one (default: {DEFAULT_PORT})",
     )
     parser.add_argument(
-        "--seed", type=int, default=0, metavar="N", help="the simulator's seed (default: 0)"
+        "--seed",
+        type=seed_option,
+        default=0,
+        metavar="N",
+        help="the simulator's seed, 0 <= N < 2**64 (default: 0)",
     )
     parser.add_argument(
         "--account",
@@ -367,11 +496,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"kvsim serve: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 1
     print(server.base_url, flush=True)
-    if not _is_loopback(args.host):
-        print(
-            f"kvsim serve: warning: listening on {args.host}, not a loopback address",
-            file=sys.stderr,
-        )
+    warning = exposure_warning(args.host)
+    if warning is not None:
+        print(warning, file=sys.stderr)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -392,6 +519,25 @@ def run(args: argparse.Namespace) -> int:
             signal.signal(sig, handler)
     print("kvsim serve: stopped", file=sys.stderr, flush=True)
     return 0
+
+
+def exposure_warning(host: str) -> str | None:
+    """The warning ``kvsim serve`` prints when ``host`` is not a loopback address, else None.
+
+    >>> exposure_warning("127.0.0.1") is None
+    True
+    >>> print(exposure_warning("0.0.0.0"))  # doctest: +NORMALIZE_WHITESPACE
+    kvsim serve: warning: listening on 0.0.0.0, not a loopback address: anyone who can
+    reach it can read and change the simulated world (signatures are not checked) and
+    move its clock or reset it through /_kvsim/ (no authentication)
+    """
+    if _is_loopback(host):
+        return None
+    return (
+        f"kvsim serve: warning: listening on {host}, not a loopback address: anyone who can "
+        "reach it can read and change the simulated world (signatures are not checked) and "
+        "move its clock or reset it through /_kvsim/ (no authentication)"
+    )
 
 
 def _is_loopback(host: str) -> bool:
