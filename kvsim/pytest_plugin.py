@@ -30,7 +30,9 @@ header), so a test sees the same world in every run, alone or in any order,
 on any ``pytest-xdist`` worker: see :func:`derive_seed`.
 
 When a test fails, its report gets a ``kvsim`` section with the seed and the
-last calls the code under test made.
+last calls the code under test made, one line each (an error message cut to
+200 characters). Making the section never fails the run: if the calls cannot
+be listed, a one-line note says why.
 
 The fixtures are function-scoped: under Hypothesis's ``@given`` all examples
 of a test would share one world, so make a ``kvsim.Simulator`` per example
@@ -66,6 +68,7 @@ _BASE_SEED = pytest.StashKey[int]()
 _SIM = pytest.StashKey["Simulator"]()
 _VALUE_WIDTH = 60
 _RESULT_WIDTH = 100
+_MESSAGE_WIDTH = 200
 
 
 def derive_seed(base_seed: int, nodeid: str) -> int:
@@ -223,7 +226,10 @@ def _format_call(entry: Mapping[str, Any]) -> str:
     arguments = ", ".join(f"{key}={_short(value, _VALUE_WIDTH)}" for key, value in args.items())
     outcome = entry.get("outcome") or {}
     if "error" in outcome:
-        result = f"!! {outcome['error']}: {outcome.get('message', '')}"
+        message = " ".join(str(outcome.get("message", "")).split())  # one line
+        if len(message) > _MESSAGE_WIDTH:
+            message = message[: _MESSAGE_WIDTH - 3] + "..."
+        result = f"!! {outcome['error']}: {message}"
     else:
         result = "-> " + _short(outcome.get("response"), _RESULT_WIDTH)
     return (
@@ -233,19 +239,33 @@ def _format_call(entry: Mapping[str, Any]) -> str:
 
 
 def format_section(sim: Simulator, base_seed: int, n: int = LAST_CALLS) -> str:
-    """The text of a failing test's ``kvsim`` report section."""
+    """The text of a failing test's ``kvsim`` report section. Never raises: if
+    the calls cannot be listed, a one-line note says why."""
     lines = [
         f"seed {sim.seed} (base seed {base_seed}); virtual time now {sim.now.isoformat()}",
         f"to rerun this world: @pytest.mark.kvsim(seed={sim.seed})",
     ]
-    calls: Iterable[Mapping[str, Any]] = sim.last_calls(n)
-    listed = [_format_call(entry) for entry in calls]
+    try:
+        calls: Iterable[Mapping[str, Any]] = sim.last_calls(n)
+        listed = [_format_call(entry) for entry in calls]
+    except Exception as error:  # the report of a failing test must not fail
+        lines.append(f"(kvsim could not list the last calls: {_one_line(error)})")
+        return "\n".join(lines)
     if listed:
         lines.append(f"last {len(listed)} call(s), oldest first:")
         lines.extend("  " + line for line in listed)
     else:
         lines.append("no calls were made")
     return "\n".join(lines)
+
+
+def _one_line(error: BaseException) -> str:
+    """``Type: message`` of ``error`` on one line, cut to ``_RESULT_WIDTH`` characters."""
+    try:
+        text = " ".join(f"{type(error).__name__}: {error}".split())
+    except Exception:  # an exception whose str() fails
+        text = type(error).__name__
+    return text if len(text) <= _RESULT_WIDTH else text[: _RESULT_WIDTH - 3] + "..."
 
 
 @pytest.hookimpl(wrapper=True)
@@ -257,7 +277,11 @@ def pytest_runtest_makereport(
     sim = item.stash.get(_SIM, None)
     if sim is not None and report.failed:
         base_seed = item.config.stash.get(_BASE_SEED, 0)
-        report.sections.append(("kvsim", format_section(sim, base_seed)))
+        try:
+            section = format_section(sim, base_seed)
+        except Exception as error:  # never turn a failing test into an INTERNALERROR
+            section = f"(kvsim could not describe this test's world: {_one_line(error)})"
+        report.sections.append(("kvsim", section))
     if sim is not None and call.when == "teardown":
         del item.stash[_SIM]  # items outlive their tests: don't keep every world alive
     return report
