@@ -88,7 +88,8 @@ class _Body(StreamingBody):
     __slots__ = ()
 
     def stream(self, **kwargs: Any) -> Iterator[bytes]:
-        yield from self.iter_chunks(1 << 16)
+        # A JSON answer is one bytes object: hand it over whole, no re-chunking.
+        return self.chunks()
 
 
 def _serve(sim: Simulator, account_id: str | None, request: Any) -> AWSResponse:

@@ -56,6 +56,17 @@ class StreamingBody:
         while chunk := self.read(chunk_size):
             yield chunk
 
+    def chunks(self) -> Iterator[bytes]:
+        """The rest of the body as it came: what is buffered, then each chunk whole.
+
+        >>> list(StreamingBody([b"ab", b"cd"]).chunks())
+        [b'ab', b'cd']
+        """
+        if self._buffer:
+            data, self._buffer = self._buffer, b""
+            yield data
+        yield from self._chunks
+
     def __iter__(self) -> Iterator[bytes]:
         return self.iter_chunks()
 

@@ -162,8 +162,10 @@ class Runtime:
             declared = service.simulated.get(operation)
             if declared is None:
                 raise self.reject(unsupported(service, operation), operation)
-            known = (account_id, region_name) in self.world.regions
-            region = self.region(account_id, region_name)
+            region = self.world.regions.get((account_id, region_name))
+            known = region is not None
+            if region is None:
+                region = self.region(account_id, region_name)
             try:
                 return self.call(region, declared, params)
             except ParamValidationError as problem:

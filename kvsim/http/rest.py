@@ -225,7 +225,7 @@ def _credential(value: str | None) -> tuple[str, str]:
     return access_key, region
 
 
-def _route(method: str, path: str) -> tuple[Service, str]:
+def _route(method: str, path: str) -> tuple[Service, OperationSpec]:
     path = path.partition("?")[0]
     found = ROUTES.get(path)
     if found is None:
@@ -244,7 +244,7 @@ def _route(method: str, path: str) -> tuple[Service, str]:
     if spec.name not in service.simulated:
         error = unsupported(service, spec.name)
         raise _Rejected(400, error.code, error.message)
-    return service, spec.name
+    return service, spec
 
 
 _JSON_KINDS = {
@@ -318,7 +318,7 @@ def handle(
     """
     runtime = sim.runtime
     try:
-        service, operation = _route(method, path)
+        service, spec = _route(method, path)
         access_key, region_name = _credential(_header(headers, "Authorization"))
         params = _params(body)
     except _Rejected as rejected:
@@ -327,7 +327,7 @@ def handle(
         )
     account = account_id or runtime.account_for(access_key) or DEFAULT_ACCOUNT_ID
     try:
-        result = runtime.handle(account, region_name, service, operation, params)
+        result = runtime.handle(account, region_name, service, spec.name, params)
     except ClientError as error:
         rid = error.response["ResponseMetadata"]["RequestId"]
         return error_response(error.http_status, error.code, error.message, rid)
@@ -336,8 +336,7 @@ def handle(
         # has reached its end): the client's request, not a kvsim failure.
         return error_response(400, "BadRequestException", str(error), runtime.next_request_id())
     rid = result.pop("ResponseMetadata")["RequestId"]
-    spec = service.spec.operations[operation]
-    if spec.streaming_output:
+    if spec.payload is not None:
         extra, payload = _payload(result, spec, service)
         sent = {"Content-Type": "application/octet-stream", **extra, "x-amzn-RequestId": rid}
         if isinstance(payload, bytes):
