@@ -27,6 +27,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from ..core.clock import number_repr
 from ..core.constants import JAVA_INT_MAX, JAVA_INT_MIN
 from .errors import InvalidArgumentException, ParamValidationError
 
@@ -61,14 +62,34 @@ class _Problems:
     def invalid_type(self, name: str, value: object, valid: Sequence[type | str]) -> None:
         names = ", ".join(str(t) for t in valid)
         self.client.append(
-            f"Invalid type for parameter {name}, value: {value}, "
+            f"Invalid type for parameter {name}, value: {_printed(value)}, "
             f"type: {type(value)}, valid types: {names}"
         )
 
     def constraint(self, path: str, value: object, constraint: str) -> None:
         self.service.append(
-            f"Value '{_java_repr(value)}' at '{path}' failed to satisfy constraint: {constraint}"
+            f"Value '{_java_repr_safely(value)}' at '{path}' failed to satisfy constraint: "
+            f"{constraint}"
         )
+
+
+def _printed(value: object) -> str:
+    """``str(value)``, as botocore and the service print a value, but never raising:
+    Python refuses to print an int of over 4,300 digits, and containers nested
+    thousands deep overflow its stack."""
+    try:
+        return str(value)
+    except (ValueError, RecursionError):
+        if isinstance(value, int):
+            return number_repr(value)
+        return f"<{type(value).__name__} nested too deeply to print>"
+
+
+def _java_repr_safely(value: object) -> str:
+    try:
+        return _java_repr(value)
+    except RecursionError:
+        return f"<{type(value).__name__} nested too deeply to print>"
 
 
 def _java_repr(value: object) -> str:
@@ -81,7 +102,7 @@ def _java_repr(value: object) -> str:
         return "{" + ", ".join(f"{_java_repr(k)}={_java_repr(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_java_repr(v) for v in value) + "]"
-    return str(value)
+    return _printed(value)
 
 
 def _wire_name(member: str) -> str:
@@ -250,7 +271,8 @@ class Integer(Shape):
             return
         if self.min is not None and value < self.min:
             problems.client.append(
-                f"Invalid value for parameter {name}, value: {value}, valid min value: {self.min}"
+                f"Invalid value for parameter {name}, value: {_printed(value)}, "
+                f"valid min value: {self.min}"
             )
             return
         if isinstance(value, bool):
@@ -476,10 +498,16 @@ class Structure(Shape):
         refuse to send it, else :class:`~kvsim.errors.InvalidArgumentException`
         listing every constraint the service finds broken.
         """
-        if self.accepts(params):
-            return
-        problems = _Problems()
-        self.check(params, "", "", problems)
+        try:
+            if self.accepts(params):
+                return
+            problems = _Problems()
+            self.check(params, "", "", problems)
+        except RecursionError:
+            # Deeper than Python's stack: botocore could not have sent it either.
+            raise ParamValidationError(
+                report="Invalid parameters: containers nested too deeply to validate"
+            ) from None
         if problems.client:
             raise ParamValidationError(report="\n".join(problems.client))
         if problems.service:
