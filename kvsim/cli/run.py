@@ -24,7 +24,7 @@ from ..core.constants import seed_option
 from ..core.trace import HEADER_KEY
 from ..engine.simulator import Simulator
 from ..scenarios.demo import demo_scenario
-from ..scenarios.replay import read_trace, replay
+from ..scenarios.replay import SavedTrace, read_trace, replay
 from ..scenarios.runner import Event, iter_events
 from ..scenarios.steps import (
     CALLS,
@@ -105,9 +105,10 @@ def add_run_command(subparsers: Subparsers) -> None:
     parser.add_argument(
         "--seed",
         type=seed_option,
-        default=0,
+        default=None,
         metavar="N",
-        help="the simulator's seed, 0 <= N < 2**64 (default: 0)",
+        help="the simulator's seed, 0 <= N < 2**64 (default: 0); a saved trace "
+        "carries its own seed, and --seed must then be omitted or equal to it",
     )
     parser.add_argument(
         "--json", action="store_true", help="print the timeline as JSON lines, one event each"
@@ -127,7 +128,7 @@ def run_command(args: argparse.Namespace) -> int:
     source: str | None = args.scenario
     label = "built-in demo" if source is None else "standard input" if source == "-" else source
     try:
-        code = check_command(source, label) if args.check else _run(args, source, label)
+        code = check_command(source, label, args.seed) if args.check else _run(args, source, label)
         if sys.stdout is not None:  # None when started with standard output closed
             sys.stdout.flush()  # a broken pipe shows here, not at exit
     except BrokenPipeError:
@@ -142,7 +143,7 @@ def _run(args: argparse.Namespace, source: str | None, label: str) -> int:
         return _fail(label, error)
     out = sys.stdout
     if not args.json:
-        print(f"kvsim run: {label}, seed {args.seed}, {_count(len(steps), 'step')}", file=out)
+        print(f"kvsim run: {label}, seed {sim.seed}, {_count(len(steps), 'step')}", file=out)
         print(f"t = virtual seconds since {sim.now.isoformat()}", file=out)
         print(file=out)
     events: list[Event] = []
@@ -159,13 +160,14 @@ def _run(args: argparse.Namespace, source: str | None, label: str) -> int:
     return 0
 
 
-def check_command(source: str | None, label: str) -> int:
+def check_command(source: str | None, label: str, seed: int | None = None) -> int:
     """Replay a saved trace on a fresh simulator: 0 if every outcome matches, 1 if not."""
     if source is None or source == "-":
         print("kvsim run --check: name a trace file saved by sim.save_trace()", file=sys.stderr)
         return EXIT_USAGE
     try:
         trace = read_trace(source)
+        _trace_seed_agrees(trace, seed)
         mismatch = replay(trace)
     except ScenarioError as error:
         return _fail(label, error)
@@ -177,9 +179,24 @@ def check_command(source: str | None, label: str) -> int:
     return 0
 
 
-def _load(source: str | None, seed: int) -> tuple[list[Step], Simulator]:
+def _trace_seed_agrees(trace: SavedTrace, seed: int | None) -> None:
+    # A saved trace replays on the traced simulator's own seed: a different
+    # --seed would silently not apply, so it is refused instead.
+    own = trace.settings.get("seed", 0)
+    if seed is not None and seed != own:
+        raise ScenarioError(
+            f"a saved trace carries its own seed ({own}); --seed {seed} does not apply to it"
+        )
+
+
+def _load(source: str | None, seed: int | None) -> tuple[list[Step], Simulator]:
     # A trace saved by sim.save_trace() (JSON lines) runs as a scenario on a
     # simulator with the traced one's settings; --seed applies to the others.
+    if seed is None:
+        if source is not None and source != "-" and _is_trace(source):
+            trace = read_trace(source)
+            return trace.steps, trace.simulator()
+        seed = 0
     if source is None:
         return load_scenario(demo_scenario()), Simulator(seed=seed)
     if source == "-":
@@ -190,6 +207,7 @@ def _load(source: str | None, seed: int) -> tuple[list[Step], Simulator]:
         return load_scenario(parse_scenario_text(text)), Simulator(seed=seed)
     if _is_trace(source):
         trace = read_trace(source)
+        _trace_seed_agrees(trace, seed)
         return trace.steps, trace.simulator()
     return load_scenario(source), Simulator(seed=seed)
 

@@ -267,6 +267,20 @@ class ServiceClient(Operations):
         """A paginator for a paginated method, e.g. ``list_streams``, as botocore's."""
         return paginator_for(self, operation_name)
 
+    @property
+    def waiter_names(self) -> list[str]:
+        """The waiters of this client, as botocore's: none (the Kinesis Video
+        models define no waiters)."""
+        return []
+
+    def get_waiter(self, waiter_name: str) -> Any:
+        """As botocore's: ``ValueError("Waiter does not exist: <name>")`` (no waiters)."""
+        raise ValueError(f"Waiter does not exist: {waiter_name}")
+
+    def close(self) -> None:
+        """As botocore's ``close()``; a simulated client holds no connection, so
+        this does nothing and the client stays usable."""
+
 
 class KinesisVideoClient(ServiceClient, KinesisVideoOperations):
     """A ``kinesisvideo`` client bound to one account and region of a :class:`Simulator`.

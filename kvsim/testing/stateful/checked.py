@@ -80,6 +80,19 @@ class CheckedClient(KinesisVideoOperations):
     def __repr__(self) -> str:
         return f"<CheckedClient of {self._client!r}>"
 
+    @property
+    def waiter_names(self) -> list[str]:
+        """As the wrapped client's."""
+        return self._client.waiter_names
+
+    def get_waiter(self, waiter_name: str) -> Any:
+        """As the wrapped client's (it has no waiters)."""
+        return self._client.get_waiter(waiter_name)
+
+    def close(self) -> None:
+        """As the wrapped client's."""
+        self._client.close()
+
     def can_paginate(self, operation_name: str) -> bool:
         """As the wrapped client's."""
         return self._client.can_paginate(operation_name)
