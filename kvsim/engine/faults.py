@@ -28,7 +28,7 @@ from typing import Any
 from ..core.clock import format_seconds, number_repr, seconds_to_ms
 from ..core.constants import MAX_DELAY_MS
 from ..core.ids import parse_stream_arn
-from ..model.errors import ClientError, service_errors
+from ..model.errors import ClientError, fault_errors
 from ..services.declarations import Operation
 from ..services.registry import SIMULATED
 
@@ -134,7 +134,7 @@ class Fault:
             )
         return cls(
             operation=operation.name,
-            error=service_errors(operation.service)[error] if error is not None else None,
+            error=fault_errors(operation.service)[error] if error is not None else None,
             latency_ms=latency_ms,
             times=data["times"],
             probability=data["probability"],
@@ -184,7 +184,7 @@ class Faults:
         ...
         TypeError: error must be a modeled error code (str) or a ClientError subclass, not list
         """
-        classes = service_errors(find_operation(operation).service)
+        classes = fault_errors(find_operation(operation).service)
         if isinstance(error, type) and issubclass(error, ClientError):
             code = error.code
         elif isinstance(error, str):

@@ -37,7 +37,7 @@ from ..core.resources import (
     need_time,
     shown,
 )
-from ..model.errors import service_errors
+from ..model.errors import fault_errors
 from ..services.config import Limits, Timings
 from ..services.declarations import Operation
 from ..services.registry import DEFAULT_RATES, FAMILIES, SIMULATED, TRANSITIONS
@@ -241,7 +241,7 @@ def _check_fault(value: object, where: str) -> Fault:
         raise Corrupt((where, "operation"), f"{shown(name)} is no simulated operation")
     error = rule["error"]
     if error is not None:
-        codes = service_errors(operation.service)
+        codes = fault_errors(operation.service)
         if need_str(error, (where, "error")) not in codes:
             raise Corrupt((where, "error"), f"{shown(error)} is no error of {operation.service}")
     need_int(rule["latency_ms"], (where, "latency_ms"), high=MAX_DELAY_MS)

@@ -31,12 +31,14 @@ from .tables import MODULES
 
 __all__ = [
     "ERROR_CLASSES",
+    "TRANSIENT_ERRORS",
     "AccessDeniedException",
     "AccountChannelLimitExceededException",
     "AccountStreamLimitExceededException",
     "ClientError",
     "ClientLimitExceededException",
     "DeviceStreamLimitExceededException",
+    "InternalFailure",
     "InvalidArgumentException",
     "InvalidDeviceException",
     "InvalidResourceFormatException",
@@ -45,10 +47,13 @@ __all__ = [
     "ParamValidationError",
     "ResourceInUseException",
     "ResourceNotFoundException",
+    "ServiceUnavailable",
     "StreamEdgeConfigurationNotFoundException",
     "TagsPerResourceExceededLimitException",
+    "ThrottlingException",
     "UnsupportedOperationException",
     "VersionMismatchException",
+    "fault_errors",
     "service_errors",
 ]
 
@@ -137,6 +142,36 @@ class UnsupportedOperationException(ClientError):
     code = "UnsupportedOperationException"
 
 
+class InternalFailure(ClientError):
+    """A transient server failure (500): AWS answers it outside any model, and
+    botocore retries it. kvsim raises it only through ``sim.faults.add``."""
+
+    code = "InternalFailure"
+    http_status = 500
+
+
+class ServiceUnavailable(ClientError):
+    """The service is briefly unavailable (503); botocore retries it. Only through faults."""
+
+    code = "ServiceUnavailable"
+    http_status = 503
+
+
+class ThrottlingException(ClientError):
+    """A throttle botocore retries (its model-independent throttling code, 400),
+    unlike the models' ``ClientLimitExceededException``. Only through faults."""
+
+    code = "ThrottlingException"
+
+
+#: The server-side errors AWS answers that no model declares, which botocore's
+#: standard and legacy retry modes retry; ``sim.faults.add`` accepts them for
+#: any operation.
+TRANSIENT_ERRORS: Mapping[str, type[ClientError]] = MappingProxyType(
+    {cls.code: cls for cls in (InternalFailure, ServiceUnavailable, ThrottlingException)}
+)
+
+
 # -- the modeled classes, made from the tables ---------------------------------------------
 
 # One class per (code, HTTP status): services that agree on a code's status share it.
@@ -176,6 +211,17 @@ def service_errors(service_name: str) -> Mapping[str, type[ClientError]]:
     table = import_module(f"{__package__}.tables.{MODULES[service_name]}")
     errors: dict[str, int] = table.ERRORS
     return MappingProxyType({code: _error_class(code, status) for code, status in errors.items()})
+
+
+@functools.cache
+def fault_errors(service_name: str) -> Mapping[str, type[ClientError]]:
+    """What ``sim.faults.add`` may inject into an operation of ``service_name``:
+    its model's errors and the :data:`TRANSIENT_ERRORS`.
+
+    >>> fault_errors("kinesisvideo")["InternalFailure"].http_status
+    500
+    """
+    return MappingProxyType({**service_errors(service_name), **TRANSIENT_ERRORS})
 
 
 _KINESISVIDEO = service_errors("kinesisvideo")
