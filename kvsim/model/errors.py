@@ -30,6 +30,7 @@ from typing import Any, ClassVar
 from .tables import MODULES
 
 __all__ = [
+    "BOTOCORE_BASES",
     "ERROR_CLASSES",
     "TRANSIENT_ERRORS",
     "AccessDeniedException",
@@ -58,25 +59,57 @@ __all__ = [
 ]
 
 
-class ParamValidationError(ValueError):
+# Where botocore is installed, kvsim's errors are botocore's, so code that
+# catches botocore.exceptions.ClientError or ParamValidationError catches
+# kvsim's too (its exceptions module alone: ~9 ms to import, no HTTP stack).
+# Without botocore, plain bases with the same attributes stand in.
+try:
+    from botocore.exceptions import (  # type: ignore[import-untyped, unused-ignore]
+        ClientError as _ClientErrorBase,
+    )
+    from botocore.exceptions import (  # type: ignore[import-untyped, unused-ignore]
+        ParamValidationError as _ParamValidationErrorBase,
+    )
+except ImportError:  # exercised in a subprocess without botocore (tests/engine)
+    _ClientErrorBase = Exception
+
+    class _ParamValidationErrorBase(Exception):  # type: ignore[no-redef]
+        """Stands in for botocore's base (Exception itself would clash with ValueError)."""
+
+
+#: Whether kvsim's errors derive from botocore's (botocore is installed).
+BOTOCORE_BASES = _ClientErrorBase is not Exception
+
+
+class ParamValidationError(_ParamValidationErrorBase, ValueError):  # type: ignore[misc]
     """Raised for input botocore rejects before sending a request.
 
     Missing required members, unknown members, wrong Python types and values
     below a model ``min`` are caught on the client, as botocore does; the text
-    is botocore's report format.
+    is botocore's report format. Where botocore is installed it is a
+    ``botocore.exceptions.ParamValidationError``; it is always a ``ValueError``.
 
     >>> str(ParamValidationError(report='Missing required parameter in input: "StreamName"'))
     'Parameter validation failed:\\nMissing required parameter in input: "StreamName"'
     """
 
     def __init__(self, *, report: str) -> None:
-        super().__init__(f"Parameter validation failed:\n{report}")
+        # Exception's own constructor: botocore's would format the message itself.
+        Exception.__init__(self, f"Parameter validation failed:\n{report}")
         self.kwargs = {"report": report}
         self.report = report
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _rebuild_param_error, (self.report,)
 
-class ClientError(Exception):
-    """Base of every modeled service error; same attributes as botocore's.
+
+def _rebuild_param_error(report: str) -> ParamValidationError:
+    return ParamValidationError(report=report)
+
+
+class ClientError(_ClientErrorBase):  # type: ignore[misc]
+    """Base of every modeled service error; same attributes as botocore's, and
+    a ``botocore.exceptions.ClientError`` where botocore is installed.
 
     ``response`` holds ``Error`` (``Code``, ``Message``) and
     ``ResponseMetadata`` (``RequestId``, ``HTTPStatusCode``, ``HTTPHeaders``,
@@ -94,6 +127,9 @@ class ClientError(Exception):
     )
 
     def __init__(self, message: str, operation_name: str = "", request_id: str = "") -> None:
+        # Not botocore's constructor (it takes a parsed response): bind() sets
+        # the same attributes, response and operation_name.
+        Exception.__init__(self)
         self.response: dict[str, Any] = {}
         self.operation_name = operation_name
         self.bind(message, operation_name, request_id)
