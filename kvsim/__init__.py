@@ -8,7 +8,7 @@
 """
 
 from . import errors
-from .core.constants import DEFAULT_START
+from .core.constants import DEFAULT_START, KVSIM_VERSION
 from .core.kernel import ScheduledChange
 from .engine.simulator import Simulator
 from .errors import ClientError, ParamValidationError
@@ -30,4 +30,4 @@ __all__ = [
     "errors",
 ]
 
-__version__ = "0.1.0"
+__version__ = KVSIM_VERSION

@@ -20,6 +20,9 @@ Fixtures:
 ``kvsim_time``
     That world with :func:`kvsim.testing.timepatch.patch_time` active for the whole
     test, so ``time.sleep`` and friends run on the virtual clock.
+``kvsim_server``
+    That world served over HTTP on a free loopback port (:meth:`kvsim.Simulator.serve`):
+    the base URL, for any SDK, CLI or HTTP client as ``endpoint_url``.
 
 Options of the world come from the marker
 ``@pytest.mark.kvsim(seed=..., start=..., limits=..., timings=...)`` on the
@@ -199,6 +202,14 @@ def kvsim_boto3(kvsim: Simulator) -> Generator[Any, None, None]:
     client = boto.client(kvsim, account_id=DEFAULT_ACCOUNT_ID)
     yield client
     client.close()
+
+
+@pytest.fixture
+def kvsim_server(kvsim: Simulator) -> Generator[str, None, None]:
+    """The test's world served over HTTP (``kvsim.serve()``) on a free loopback
+    port: its base URL, for any SDK, CLI or HTTP client as ``endpoint_url``."""
+    with kvsim.serve() as url:
+        yield url
 
 
 @pytest.fixture

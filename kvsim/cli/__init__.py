@@ -13,7 +13,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from .. import __version__
+from ..core.constants import KVSIM_VERSION
 from .bench import Subparsers, add_bench_command, bench_command
 from .run import add_run_command
 from .serve import add_serve_command
@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="kvsim",
         description="kvsim: a deterministic simulator of Amazon Kinesis Video Streams.",
     )
-    parser.add_argument("--version", action="version", version=f"kvsim {__version__}")
+    parser.add_argument("--version", action="version", version=f"kvsim {KVSIM_VERSION}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for add_command in SUBCOMMANDS:
         add_command(subparsers)

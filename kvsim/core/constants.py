@@ -33,6 +33,7 @@ __all__ = [
     "EPOCH",
     "JAVA_INT_MAX",
     "JAVA_INT_MIN",
+    "KVSIM_VERSION",
     "LAST_CALL_MS",
     "LAST_START_MS",
     "MAX_DELAY_MS",
@@ -45,6 +46,10 @@ __all__ = [
     "is_region_name",
     "seed_option",
 ]
+
+#: kvsim's version (``kvsim.__version__``), here so that adapters need not import
+#: the package itself (an import cycle through ``kvsim/__init__``).
+KVSIM_VERSION: Final = "0.1.0"
 
 #: The account of a caller no one mapped to another (facade, HTTP and boto3 alike).
 DEFAULT_ACCOUNT_ID: Final = "123456789012"

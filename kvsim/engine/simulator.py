@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -235,6 +236,25 @@ class Simulator:
         from ..testing.timepatch import patch_time
 
         return patch_time(self)
+
+    def serve(self, *, host: str = "127.0.0.1", port: int = 0) -> AbstractContextManager[str]:
+        """A context manager that serves this world over HTTP (as ``kvsim serve``
+        does) from a thread, on a free loopback port unless told otherwise, and
+        gives its base URL: hand it to any SDK, CLI or HTTP client as
+        ``endpoint_url`` while stepping the same world in process.
+
+        >>> import json, urllib.request
+        >>> sim = Simulator()
+        >>> with sim.serve() as url:
+        ...     request = urllib.request.Request(url + "/_kvsim/advance?seconds=5", method="POST")
+        ...     json.load(urllib.request.urlopen(request))["now"]
+        '2026-01-01T00:00:05+00:00'
+        >>> sim.now.isoformat()
+        '2026-01-01T00:00:05+00:00'
+        """
+        from ..http.server import serving
+
+        return serving(self, host=host, port=port)
 
     # -- trace ----------------------------------------------------------------------------
 

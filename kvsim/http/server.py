@@ -42,13 +42,13 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from .. import __version__
-from ..core.constants import DEFAULT_ACCOUNT_ID, is_account_id, seed_option
+from ..core.constants import DEFAULT_ACCOUNT_ID, KVSIM_VERSION, is_account_id, seed_option
 from ..engine.simulator import Simulator
 from ..services.config import Limits, Timings
 from . import rest
@@ -106,13 +106,17 @@ class KvsimServer(ThreadingHTTPServer):
         limits: Limits | None = None,
         timings: Timings | None = None,
         verbose: bool = False,
+        simulator: Simulator | None = None,
     ) -> None:
         self.seed = seed
         self.accounts = dict(accounts or {})
         self.limits = limits
         self.timings = timings
         self.verbose = verbose
-        self.sim = self._new_simulator()
+        #: Whether the server serves a simulator it was given (``sim.serve()``),
+        #: which only its owner may replace: ``/_kvsim/reset`` is then refused.
+        self.adopted = simulator is not None
+        self.sim = simulator if simulator is not None else self._new_simulator()
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         super().__init__(address, _Handler)
 
@@ -123,7 +127,13 @@ class KvsimServer(ThreadingHTTPServer):
         return sim
 
     def reset(self) -> Simulator:
-        """Replace the simulator by a fresh one (same seed and accounts) and return it."""
+        """Replace the simulator by a fresh one (same seed and accounts) and return it.
+        ``ValueError`` for a simulator the server was given (its owner holds it)."""
+        if self.adopted:
+            raise ValueError(
+                "this server serves a simulator it was given (sim.serve()): "
+                "reset that world in process, or make another"
+            )
         self.sim = self._new_simulator()
         return self.sim
 
@@ -161,7 +171,7 @@ class _Handler(BaseHTTPRequestHandler):
     # Answer even an unparsable request line with a status line and headers
     # (http.server's default, HTTP/0.9, would send a bare body).
     default_request_version = "HTTP/1.0"
-    server_version = f"kvsim/{__version__}"
+    server_version = f"kvsim/{KVSIM_VERSION}"
     timeout = 60  # seconds a silent connection may hold its thread
     # Buffer each answer (flushed once, at its end) so it leaves in one write.
     wbufsize = _WRITE_BUFFER
@@ -386,6 +396,27 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _control_answer(self, status: int, value: Mapping[str, Any]) -> None:
         self._send(status, {"Content-Type": "application/json"}, _json_body(value))
+
+
+@contextmanager
+def serving(sim: Simulator, *, host: str = DEFAULT_HOST, port: int = 0) -> Iterator[str]:
+    """Serve ``sim`` over HTTP from a thread for the ``with`` block; yield its base URL.
+
+    What :meth:`kvsim.Simulator.serve` runs: the same world answers in process
+    and over the URL, so a test can hand the URL to any SDK, CLI or HTTP client
+    and still step the clock in process.
+    """
+    server = KvsimServer((host, port), simulator=sim)
+    worker = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
+    worker.start()
+    try:
+        yield server.base_url
+    finally:
+        server.shutdown()
+        server.server_close()
+        worker.join()
 
 
 #: The control endpoints under ``/_kvsim/`` and their methods.
