@@ -57,6 +57,7 @@ _PATTERN_ORACLES: dict[str, Callable[[str], bool]] = {
         is not None
     ),
     ".+": lambda v: re.fullmatch("[^\n\r\x85\u2028\u2029]+", v) is not None,
+    "[a-zA-Z0-9]+": lambda v: re.fullmatch("[a-zA-Z0-9]+", v) is not None,
     r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$": _tag_text_ok,
     r"[\p{L}\p{Z}\p{N}_.:/=+\-@]*": _tag_text_ok,
 }
@@ -350,3 +351,143 @@ def test_importing_kvsim_does_not_import_the_hypothesis_modules() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# -- signaling channels and media storage ---------------------------------------------------
+
+
+@given(name=kvs.channel_names())
+def test_channel_names_are_valid_and_creatable(name: str) -> None:
+    assert_valid_request("CreateSignalingChannel", {"ChannelName": name})
+    _sim, kv = _world()
+    kv.create_signaling_channel(ChannelName=name)
+    assert kv.describe_signaling_channel(ChannelName=name)["ChannelInfo"]["ChannelName"] == name
+
+
+@given(kwargs=kvs.create_signaling_channel_kwargs())
+def test_create_signaling_channel_kwargs_are_valid_and_applied(kwargs: dict[str, Any]) -> None:
+    assert_valid_request("CreateSignalingChannel", kwargs)
+    sim, kv = _world()
+    arn = kv.create_signaling_channel(**kwargs)["ChannelARN"]
+    sim.run_until_idle()
+    info = kv.describe_signaling_channel(ChannelARN=arn)["ChannelInfo"]
+    assert info["ChannelStatus"] == "ACTIVE"
+    assert info["ChannelName"] == kwargs["ChannelName"]
+    assert info["ChannelType"] == kwargs.get("ChannelType", "SINGLE_MASTER")
+    ttl = kwargs.get("SingleMasterConfiguration", {}).get("MessageTtlSeconds", 60)
+    assert info["SingleMasterConfiguration"] == {"MessageTtlSeconds": ttl}
+    tags = {tag["Key"]: tag["Value"] for tag in kwargs.get("Tags", [])}
+    assert kv.list_tags_for_resource(ResourceARN=arn)["Tags"] == tags
+
+
+@given(
+    kwargs=kvs.create_signaling_channel_kwargs(
+        names=st.just("door"), with_channel_type=True, with_ttl=True, with_tags=True, max_tags=2
+    ),
+    bare=kvs.create_signaling_channel_kwargs(with_channel_type=False, with_ttl=False, max_tags=0),
+)
+def test_create_signaling_channel_kwargs_switches(
+    kwargs: dict[str, Any], bare: dict[str, Any]
+) -> None:
+    assert sorted(kwargs) == ["ChannelName", "ChannelType", "SingleMasterConfiguration", "Tags"]
+    assert kwargs["ChannelName"] == "door" and 1 <= len(kwargs["Tags"]) <= 2
+    assert list(bare) == ["ChannelName"]
+
+
+@given(
+    kwargs=kvs.update_signaling_channel_kwargs(),
+    arn=kvs.channel_arns(account_id="000000000001", region_name="cn-north-1"),
+    stream=kvs.stream_arns(),
+    version=kvs.versions(),
+)
+def test_update_signaling_channel_kwargs_and_arns_are_well_formed(
+    kwargs: dict[str, Any], arn: str, stream: str, version: str
+) -> None:
+    assert_valid_request("UpdateSignalingChannel", kwargs)
+    assert arn.startswith("arn:aws-cn:kinesisvideo:cn-north-1:000000000001:channel/")
+    assert stream.startswith("arn:aws:kinesisvideo:us-east-1:123456789012:stream/")
+    assert_valid_request("UpdateSignalingChannel", {"ChannelARN": arn, "CurrentVersion": version})
+    assert_valid_request("DescribeMappedResourceConfiguration", {"StreamARN": stream})
+
+
+@given(data=st.data(), with_ttl=st.none() | st.booleans())
+def test_update_signaling_channel_kwargs_are_accepted(
+    data: st.DataObject, with_ttl: bool | None
+) -> None:
+    sim, kv = _world()
+    arn = kv.create_signaling_channel(ChannelName="door")["ChannelARN"]
+    sim.run_until_idle()
+    before = kv.describe_signaling_channel(ChannelARN=arn)["ChannelInfo"]
+    kwargs = data.draw(
+        kvs.update_signaling_channel_kwargs(
+            channel_arns=st.just(arn),
+            current_versions=st.just(before["Version"]),
+            with_ttl=with_ttl,
+        )
+    )
+    kv.update_signaling_channel(**kwargs)
+    sim.run_until_idle()
+    after = kv.describe_signaling_channel(ChannelARN=arn)["ChannelInfo"]
+    assert after["Version"] != before["Version"] and after["ChannelStatus"] == "ACTIVE"
+    ttl = kwargs.get("SingleMasterConfiguration", {}).get("MessageTtlSeconds", 60)
+    assert after["SingleMasterConfiguration"] == {"MessageTtlSeconds": ttl}
+
+
+@given(data=st.data(), enabled=st.none() | st.booleans())
+def test_update_media_storage_configuration_kwargs_are_accepted(
+    data: st.DataObject, enabled: bool | None
+) -> None:
+    assert_valid_request(
+        "UpdateMediaStorageConfiguration",
+        data.draw(kvs.update_media_storage_configuration_kwargs(enabled=enabled)),
+    )
+    sim, kv = _world()
+    channel = kv.create_signaling_channel(ChannelName="door")["ChannelARN"]
+    stream = kv.create_stream(StreamName="media", DataRetentionInHours=1)["StreamARN"]
+    sim.run_until_idle()
+    kwargs = data.draw(
+        kvs.update_media_storage_configuration_kwargs(
+            channel_arns=st.just(channel), stream_arns=st.just(stream), enabled=enabled
+        )
+    )
+    kv.update_media_storage_configuration(**kwargs)
+    described = kv.describe_media_storage_configuration(ChannelARN=channel)
+    assert described["MediaStorageConfiguration"] == kwargs["MediaStorageConfiguration"]
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: kvs.channel_names(min_size=0), "min_size must be between 1 and 256, got 0"),
+        (lambda: kvs.channel_names(prefix="a b"), "characters outside [a-zA-Z0-9_.-]: ' '"),
+        (lambda: kvs.channel_arns(account_id="1"), "account_id must be 12 digits, got '1'"),
+        (lambda: kvs.stream_arns(names="cam"), "names must be a hypothesis strategy"),
+        (lambda: kvs.message_ttls(max_value=121), "max_value must be between 5 and 120, got 121"),
+        (lambda: kvs.message_ttls(min_value=9, max_value=8), "min_value=9 is greater than"),
+        (lambda: kvs.tag_lists(max_size=-1), "max_size must be between 0 and 10000, got -1"),
+        (
+            lambda: kvs.media_storage_configurations(stream_arns=["arn"]),
+            "stream_arns must be a hypothesis strategy",
+        ),
+        (
+            lambda: kvs.create_signaling_channel_kwargs(with_ttl=0),
+            "with_ttl must be True, False or None, got 0",
+        ),
+        (
+            lambda: kvs.create_signaling_channel_kwargs(with_tags=True, max_tags=0),
+            "with_tags=True needs max_tags >= 1",
+        ),
+        (
+            lambda: kvs.update_signaling_channel_kwargs(channel_arns="arn"),
+            "channel_arns must be a hypothesis strategy",
+        ),
+        (
+            lambda: kvs.update_media_storage_configuration_kwargs(enabled=1),
+            "enabled must be True, False or None, got 1",
+        ),
+    ],
+)
+def test_invalid_channel_options_raise_at_once(build: Callable[[], object], message: str) -> None:
+    with pytest.raises(InvalidArgument) as info:
+        build()
+    assert message in str(info.value)
