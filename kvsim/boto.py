@@ -25,10 +25,22 @@ while it is active, including clients created before it started::
     with kvsim.boto.mock(sim):
         boto3.client("kinesisvideo", region_name="us-east-1").list_streams()
 
-The region is the client's (the SigV4 credential scope); the account is
-``account_id`` if given, else the one :meth:`~kvsim.Simulator.register_credentials`
-maps the client's access-key id to, else ``123456789012``. Clients need
-credentials of some kind (any dummy values), as botocore signs before sending.
+The region is the client's (the SigV4 credential scope); a client of a
+region where Kinesis Video has no endpoint fails as a real one does, with
+botocore's ``EndpointConnectionError`` (after botocore's retries). The caller
+is the principal :meth:`~kvsim.Simulator.register_credentials` registered for
+the client's access-key id (its account, allowed actions and identity), else
+a caller in ``123456789012`` allowed every action; ``account_id``, if given,
+overrides the account. Clients need credentials of some kind (any dummy
+values), as botocore signs before sending.
+
+Side by side with moto: kvsim answers every Kinesis Video request alone while
+it serves it, even under moto's ``mock_aws``. Its handler is registered for the
+Kinesis Video events, which botocore calls before moto's catch-all
+``before-send`` handler; once kvsim has answered, the request's URL is marked
+(``kvsim-answered:`` + the URL) so that moto, which matches requests by AWS
+URL, leaves it alone and its backends never see it. Other services' requests
+go to moto as usual.
 
 How it reaches every client: the first :func:`mock` adds kvsim's ``before-send``
 handler to ``botocore.handlers.BUILTIN_HANDLERS`` (so every botocore session
@@ -40,8 +52,9 @@ active; otherwise it returns ``None`` and botocore sends the request as usual.
 from __future__ import annotations
 
 import gc
+import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ContextDecorator
 from types import TracebackType
 from typing import Any
@@ -50,16 +63,20 @@ import boto3  # type: ignore[import-untyped]
 import botocore.handlers  # type: ignore[import-untyped]
 from botocore.awsrequest import AWSResponse  # type: ignore[import-untyped]
 from botocore.client import BaseClient  # type: ignore[import-untyped]
+from botocore.exceptions import EndpointConnectionError  # type: ignore[import-untyped]
 from botocore.session import Session as BotocoreSession  # type: ignore[import-untyped]
 
-from .core.constants import DEFAULT_REGION_NAME, is_account_id
+from .core.constants import DEFAULT_ACCOUNT_ID, DEFAULT_REGION_NAME, is_account_id
+from .core.ids import SERVED_REGIONS
 from .core.streaming import StreamingBody
+from .engine.permissions import Principal
+from .engine.runtime import actions_tuple
 from .engine.simulator import Simulator
 from .http import rest
 from .model.catalog import SERVICE_NAMES, service_spec
 from .services.registry import service
 
-__all__ = ["EVENTS", "Mock", "client", "mock"]
+__all__ = ["ANSWERED_PREFIX", "EVENTS", "Mock", "client", "mock"]
 
 SERVICE_NAME = "kinesisvideo"
 #: botocore's event for sending a request of each service (its service id hyphenized).
@@ -72,6 +89,13 @@ _UNIQUE_ID = "kvsim.boto"
 # Dummy credentials of kvsim.boto.client(): botocore signs, kvsim never checks.
 _ACCESS_KEY_ID = "AKIAKVSIMEXAMPLE0000"
 _SECRET_ACCESS_KEY = "kvsim-does-not-check-signatures"
+
+#: What a request kvsim answered has its URL prefixed with, so that later
+#: ``before-send`` handlers that match AWS URLs (moto's) leave it alone.
+ANSWERED_PREFIX = "kvsim-answered:"
+_SERVED = frozenset(SERVED_REGIONS)
+# The region of a SigV4 credential scope: Credential=<key>/<date>/<region>/...
+_SCOPE_REGION = re.compile(r"Credential=[^/,\s]*/[^/,\s]*/([^/,\s]*)/")
 
 #: (simulator, account override) of each active mock, innermost last.
 _active: list[tuple[Simulator, str | None]] = []
@@ -92,17 +116,41 @@ class _Body(StreamingBody):
         return self.chunks()
 
 
-def _serve(sim: Simulator, account_id: str | None, request: Any) -> AWSResponse:
+def _serve(
+    sim: Simulator, account_id: str | None, request: Any, principal: Principal | None = None
+) -> AWSResponse:
     """Answer one prepared botocore request with the wire layer's HTTP response."""
+    url = request.url
+    _check_region(request)
     body = request.body
     if hasattr(body, "read"):
         body = body.read()
-    url = request.url
     # The path of "https://host/path": what urlsplit(url).path gives, cheaper.
     slash = url.find("/", url.find("//") + 2)
     path = url[slash:] if slash >= 0 else "/"
-    answer = rest.handle(sim, request.method, path, request.headers, body, account_id=account_id)
-    return AWSResponse(request.url, answer.status, answer.headers, _Body(answer.body))
+    answer = rest.handle(
+        sim,
+        request.method,
+        path,
+        request.headers,
+        body,
+        account_id=account_id,
+        principal=principal,
+    )
+    # Answered: handlers after kvsim's (moto's catch-all) must not serve it too.
+    request.url = ANSWERED_PREFIX + url
+    return AWSResponse(url, answer.status, answer.headers, _Body(answer.body))
+
+
+def _check_region(request: Any) -> None:
+    """A real client of a region without Kinesis Video cannot resolve its host:
+    botocore's ``EndpointConnectionError``, as users see it."""
+    authorization = request.headers.get("Authorization")
+    if isinstance(authorization, bytes):
+        authorization = authorization.decode("latin-1")
+    found = _SCOPE_REGION.search(authorization or "")
+    if found is not None and found.group(1) not in _SERVED:
+        raise EndpointConnectionError(endpoint_url=request.url)
 
 
 def _before_send(request: Any, **kwargs: Any) -> AWSResponse | None:
@@ -115,16 +163,18 @@ def _before_send(request: Any, **kwargs: Any) -> AWSResponse | None:
 
 
 class _Binding:
-    """The handler of a :func:`client`: always served by its own simulator."""
+    """The handler of a :func:`client`: always served by its own simulator, as
+    its own principal if it was given one."""
 
-    __slots__ = ("account_id", "sim")
+    __slots__ = ("account_id", "principal", "sim")
 
-    def __init__(self, sim: Simulator, account_id: str | None) -> None:
+    def __init__(self, sim: Simulator, account_id: str | None, principal: Principal | None) -> None:
         self.sim = sim
         self.account_id = account_id
+        self.principal = principal
 
     def __call__(self, request: Any, **kwargs: Any) -> AWSResponse:
-        return _serve(self.sim, self.account_id, request)
+        return _serve(self.sim, self.account_id, request, self.principal)
 
 
 def _register(events: Any, handler: Callable[..., Any], event: str) -> None:
@@ -241,23 +291,50 @@ def client(
     region_name: str = DEFAULT_REGION_NAME,
     account_id: str | None = None,
     config: Any = None,
+    allowed_actions: Iterable[str] | None = None,
+    identity: str | None = None,
+    aws_access_key_id: str = _ACCESS_KEY_ID,
 ) -> Any:
     """A real boto3 client of ``service_name`` (any of the five) that ``sim`` always serves.
 
     It has dummy credentials and needs no environment (``AWS_PROFILE`` is
-    ignored) and no network. Its
-    account is ``account_id``, else ``123456789012`` (or whatever
-    :meth:`~kvsim.Simulator.register_credentials` maps ``AKIAKVSIMEXAMPLE0000`` to).
+    ignored) and no network. It signs with ``aws_access_key_id`` and acts as
+    the principal :meth:`~kvsim.Simulator.register_credentials` registered for
+    that key, if any. ``account_id`` overrides the account (else the
+    principal's, else ``123456789012``). ``allowed_actions`` (IAM actions,
+    ``*`` wildcards) and ``identity`` (an IAM or STS ARN) make this client a
+    least-privilege principal of its own: other calls answer
+    ``AccessDeniedException`` (HTTP 403) naming the identity.
     ``config`` is passed on as boto3's ``botocore.config.Config``.
+
+    >>> import kvsim, kvsim.boto
+    >>> sim = kvsim.Simulator()
+    >>> reader = kvsim.boto.client(sim, allowed_actions=["kinesisvideo:List*"])
+    >>> reader.list_streams()["StreamInfoList"]
+    []
+    >>> try:
+    ...     reader.create_stream(StreamName="cam")
+    ... except reader.exceptions.AccessDeniedException as e:
+    ...     print(e.response["ResponseMetadata"]["HTTPStatusCode"], e.response["Error"]["Message"])
+    403 User: arn:aws:iam::123456789012:user/kvsim is not authorized to perform: kinesisvideo:CreateStream on resource: cam
     """
     _check_sim(sim)
     _check_account(account_id)
     service(service_name)  # a ValueError naming the five for any other
+    principal = None
+    if allowed_actions is not None or identity is not None:
+        registered = sim.principal_for(aws_access_key_id)
+        principal = Principal(
+            aws_access_key_id,
+            account_id or (registered.account_id if registered else DEFAULT_ACCOUNT_ID),
+            None if allowed_actions is None else actions_tuple(allowed_actions),
+            identity,
+        )
     with _state_lock:
         kv = _shared_session().client(
             service_name,
             region_name=region_name,
-            aws_access_key_id=_ACCESS_KEY_ID,
+            aws_access_key_id=aws_access_key_id,
             aws_secret_access_key=_SECRET_ACCESS_KEY,
             config=config,
         )
@@ -266,5 +343,5 @@ def client(
     # Replace the process-wide handler (if this client has it) by this client's own.
     events.unregister(event, unique_id=_UNIQUE_ID)
     events.unregister(event, _before_send)
-    _register(events, _Binding(sim, account_id), event)
+    _register(events, _Binding(sim, account_id, principal), event)
     return kv

@@ -69,6 +69,16 @@ def modeled_errors(name: str) -> dict[str, int]:
     }
 
 
+#: Where the real service's status differs from the model's (kvsim follows the
+#: real service: kvs-real-service-evidence 1.3).
+REAL_STATUS = {"AccessDeniedException": 403}
+
+
+def answered_errors(name: str) -> dict[str, int]:
+    """The error codes an operation may answer, each with the status kvsim answers it with."""
+    return {code: REAL_STATUS.get(code, status) for code, status in modeled_errors(name).items()}
+
+
 def error_shapes() -> dict[str, int]:
     """Every error shape of the whole service, with its HTTP status."""
     model = service_model()
@@ -188,6 +198,103 @@ _TAG_KIT = dict(
     text=_tag_text,
 )
 
+# -- the patterns of the image, notification and edge configurations --------------------
+
+_REGION_NAMES = ("us-east-1", "eu-west-1", "cn-north-1", "ca-central-1", "ap-southeast-2")
+_HUB_PREFIX = "arn:aws:iot:us-east-1:123456789012:thing/"
+_SECRET_PREFIX = "arn:aws:secretsmanager:us-east-1:123456789012:secret:"
+_WORD_CHARS = string.ascii_letters + string.digits + "_"
+
+
+def _prefixed_fill(prefix: str) -> Callable[[int], str | None]:
+    return lambda n: prefix + "a" * (n - len(prefix)) if n > len(prefix) else None
+
+
+def _prefixed_text(prefix: str, shortest: int) -> Callable[[int, int], st.SearchStrategy[str]]:
+    def text(lo: int, hi: int) -> st.SearchStrategy[str]:
+        assert lo <= shortest and hi >= len(prefix) + 40
+        return st.text(alphabet=_NAME_CHARS, min_size=1, max_size=40).map(prefix.__add__)
+
+    return text
+
+
+def _region_text(lo: int, hi: int) -> st.SearchStrategy[str]:
+    assert lo <= 9 and hi >= 14
+    return st.sampled_from(_REGION_NAMES)
+
+
+def _uri_text(lo: int, hi: int) -> st.SearchStrategy[str]:
+    assert lo <= 1 and hi >= 100
+    return st.builds(
+        lambda scheme, host, path: f"{scheme}://{host}/{path}",
+        st.text(alphabet=_WORD_CHARS, min_size=1, max_size=8),
+        st.text(alphabet=_NAME_CHARS, min_size=1, max_size=40),
+        st.text(alphabet=_NAME_CHARS + "/", max_size=40),
+    )
+
+
+def _schedule_text(lo: int, hi: int) -> st.SearchStrategy[str]:
+    chars = st.characters(exclude_categories=("Cs",), exclude_characters="\n", max_codepoint=0xFFFF)
+    return st.text(alphabet=chars, min_size=max(lo, 11), max_size=min(hi, 100))
+
+
+CONFIG_PATTERNS: dict[str, PatternKit] = {
+    "^[a-z]+(-[a-z]+)?-[a-z]+-[0-9]$": PatternKit(
+        matches=_ascii_matcher("^[a-z]+(-[a-z]+)?-[a-z]+-[0-9]$"),
+        sample=lambda i: f"us-east-{i % 10}",
+        fill=lambda n: "a" * (n - 4) + "-b-1" if n >= 5 else None,
+        bad=("US-EAST-1", "us-east-11", "us_east_1", "us-east-a", "useast-1-2"),
+        text=_region_text,
+    ),
+    "^[a-zA-Z_0-9]+:(//)?([^/]+)/?([^*]*)$": PatternKit(
+        matches=_ascii_matcher("^[a-zA-Z_0-9]+:(//)?([^/]+)/?([^*]*)$"),
+        sample=lambda i: f"s3://bucket-{i}",
+        fill=lambda n: "s:" + "b" * (n - 2) if n >= 3 else None,
+        bad=("s3//bucket", ":bucket", "s3:///bucket", "s3://b/key*", "s 3://b"),
+        text=_uri_text,
+    ),
+    "^[a-zA-Z_0-9]+": PatternKit(
+        matches=_ascii_matcher("^[a-zA-Z_0-9]+"),
+        sample=lambda i: f"{80 - i}",
+        fill=lambda n: "9" * n if n >= 1 else None,
+        bad=("8 0", "80%", "-1", "8.5"),
+        text=lambda lo, hi: st.text(alphabet=_WORD_CHARS, min_size=max(lo, 1), max_size=hi),
+    ),
+    r"arn:[a-z\d-]+:iot:[a-z0-9-]+:[0-9]+:thing/[a-zA-Z0-9_.-]+": PatternKit(
+        matches=_ascii_matcher(r"arn:[a-z\d-]+:iot:[a-z0-9-]+:[0-9]+:thing/[a-zA-Z0-9_.-]+"),
+        sample=lambda i: f"{_HUB_PREFIX}hub-{i}",
+        fill=_prefixed_fill(_HUB_PREFIX),
+        bad=(
+            "not-an-arn",
+            _HUB_PREFIX,
+            "arn:aws:iot:us-east-1:123456789012:policy/p",
+            "arn:aws:kinesisvideo:us-east-1:1:thing/x",
+        ),
+        text=_prefixed_text(_HUB_PREFIX, 1),
+    ),
+    r"arn:[a-z\d-]+:secretsmanager:[a-z0-9-]+:[0-9]+:secret:[a-zA-Z0-9_.-]+": PatternKit(
+        matches=_ascii_matcher(
+            r"arn:[a-z\d-]+:secretsmanager:[a-z0-9-]+:[0-9]+:secret:[a-zA-Z0-9_.-]+"
+        ),
+        sample=lambda i: f"{_SECRET_PREFIX}cam-{i}",
+        fill=_prefixed_fill(_SECRET_PREFIX),
+        bad=(
+            "arn:aws:secretsmanager:us-east-1:1:secret:",
+            "arn:aws:s3:::bucket-name-long",
+            "arn:aws:secretsmanager:us-east-1:1:secret:a b",
+            "not an arn at all, but long",
+        ),
+        text=_prefixed_text(_SECRET_PREFIX, 20),
+    ),
+    "[^\\n]{11,100}": PatternKit(
+        matches=lambda v: 11 <= len(v) <= 100 and "\n" not in v,
+        sample=lambda i: f"0 0/{i + 1} * * * ?",
+        fill=lambda n: "0" * n if 11 <= n <= 100 else None,
+        bad=("0 0/5 * * *\n?", "\n" * 12),
+        text=_schedule_text,
+    ),
+}
+
 #: Every pattern the 15 operations' shapes use, by the model's exact text.
 PATTERNS: dict[str, PatternKit] = {
     "[a-zA-Z0-9_.-]+": PatternKit(
@@ -241,6 +348,7 @@ PATTERNS: dict[str, PatternKit] = {
     ),
     r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$": PatternKit(sample=lambda i: f"key{i}", **_TAG_KIT),
     r"[\p{L}\p{Z}\p{N}_.:/=+\-@]*": PatternKit(sample=lambda i: f"value{i}", **_TAG_KIT),
+    **CONFIG_PATTERNS,
 }
 
 
@@ -312,6 +420,8 @@ def model_violations(value: Any, shape: Shape, name: str = "") -> list[str]:
         if not isinstance(value, datetime) or value.tzinfo is None:
             return [f"{label}: not a tz-aware datetime"]
         return found
+    if kind == "boolean":
+        return [] if isinstance(value, bool) else [f"{label}: not a bool"]
     raise AssertionError(f"{label}: the tests do not know model type {kind}")
 
 
@@ -393,6 +503,8 @@ def sample(shape: Shape, i: int = 0) -> Any:
         return kit(shape).sample(i) if "pattern" in meta else f"s{i}"
     if kind == "integer":
         return min(meta.get("min", 0) + i, meta.get("max", JAVA_INT_MAX))
+    if kind == "boolean":
+        return i % 2 == 0
     raise AssertionError(f"no sample for model type {kind}")
 
 
@@ -523,6 +635,8 @@ def values(shape: Shape) -> st.SearchStrategy[Any]:
         return st.integers(
             meta.get("min", JAVA_INT_MIN), min(meta.get("max", JAVA_INT_MAX), JAVA_INT_MAX)
         )
+    if kind == "boolean":
+        return st.booleans()
     raise AssertionError(f"no strategy for model type {kind}")
 
 

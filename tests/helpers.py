@@ -15,18 +15,19 @@ import kvsim
 if TYPE_CHECKING:
     from kvsim.http.server import KvsimServer
 
-#: HTTP status of each error code the service model gives a status other than 400.
+#: HTTP status of each error code answered with a status other than 400: the
+#: model's, except AccessDeniedException, which the real service answers with 403.
 STATUS = {
     "ResourceNotFoundException": 404,
     "StreamEdgeConfigurationNotFoundException": 404,
     "NotAuthorizedException": 401,
-    "AccessDeniedException": 401,
+    "AccessDeniedException": 403,
 }
 
 
 def raises(method: Callable[..., Any], code: str, /, **kwargs: Any) -> kvsim.ClientError:
     """Call ``method`` and check it fails with ``code`` exactly as botocore reports it:
-    the class, the code, the model's HTTP status, the operation name and ``str()``."""
+    the class, the code, the HTTP status (:data:`STATUS`), the operation name and ``str()``."""
     with pytest.raises(kvsim.ClientError) as info:
         method(**kwargs)
     err = info.value

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import random
 import re
+import string
 
 from .partitions import PARTITIONS
 
 __all__ = [
     "SERVED_REGIONS",
+    "VERSION_LENGTH",
     "data_endpoint",
     "default_kms_key",
     "new_version",
@@ -78,9 +80,20 @@ def default_kms_key(region: str, account_id: str) -> str:
     return f"arn:{partition(region)}:kms:{region}:{account_id}:alias/aws/kinesisvideo"
 
 
+#: The characters of a version: the real service's are mixed-case alphanumerics.
+_VERSION_ALPHABET = string.ascii_letters + string.digits
+#: The length of the real service's versions (``h64abdzI2OG5fNfd68y7``).
+VERSION_LENGTH = 20
+
+
 def new_version(rng: random.Random) -> str:
-    """A fresh stream version: ten lower-case alphanumerics from the seeded source."""
-    return f"{rng.getrandbits(40):010x}"
+    """A fresh resource version: 20 mixed-case alphanumerics from the seeded source,
+    as the real service's (the model allows 1-64 of ``[a-zA-Z0-9]``).
+
+    >>> new_version(random.Random(0))
+    '0UAqFzWsDK4FrUMp48Y3'
+    """
+    return "".join(rng.choices(_VERSION_ALPHABET, k=VERSION_LENGTH))
 
 
 def data_endpoint(region: str, prefix: str, rng: random.Random) -> str:

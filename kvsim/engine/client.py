@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
+from ..core.ids import partition
 from ..core.streaming import StreamingBody
 from ..model.catalog import OperationSpec
 from ..model.errors import ClientError, ParamValidationError, service_errors
@@ -218,6 +219,22 @@ def can_paginate(client: Operations, operation_name: str) -> bool:
     return spec is not None and spec.paginator is not None
 
 
+@functools.cache
+def _service_model(service: Service) -> SimpleNamespace:
+    """What code reads of boto3's ``client.meta.service_model``: the model's names
+    and metadata (one shared, read-only-by-convention namespace per service)."""
+    metadata = service.spec.metadata
+    return SimpleNamespace(
+        service_name=service.name,
+        service_id=metadata["service_id"],
+        api_version=metadata["api_version"],
+        protocol=metadata["protocol"],
+        signing_name=metadata["signing_name"],
+        endpoint_prefix=metadata["endpoint_prefix"],
+        operation_names=sorted(service.spec.operations),
+    )
+
+
 class ServiceClient(Operations):
     """A client of one service bound to one account and region of a :class:`Simulator`."""
 
@@ -227,16 +244,24 @@ class ServiceClient(Operations):
         region_name: str,
         account_id: str,
         allowed: frozenset[str] | None = None,
+        identity: str | None = None,
     ) -> None:
         found = SERVICES[self.service_name]
         self._service: Service = found
         self._runtime = simulator.runtime
         self._region = self._runtime.region(account_id, region_name)
         self._allowed = allowed
+        self._identity = identity
         self._operations: Mapping[str, Operation] = found.simulated
         self.account_id = account_id
-        #: Like boto3's ``client.meta``: ``region_name`` and ``service_name``.
-        self.meta = SimpleNamespace(region_name=region_name, service_name=self.service_name)
+        #: Like boto3's ``client.meta``: ``region_name``, ``service_name``,
+        #: ``partition`` and a ``service_model`` with the model's names.
+        self.meta = SimpleNamespace(
+            region_name=region_name,
+            service_name=self.service_name,
+            partition=partition(region_name),
+            service_model=_service_model(found),
+        )
         #: Error classes by code, plus ``ClientError``, as ``client.exceptions`` in boto3.
         self.exceptions = SimpleNamespace(
             ClientError=ClientError, **service_errors(self.service_name)
@@ -252,7 +277,7 @@ class ServiceClient(Operations):
         operation = self._operations.get(operation_name)
         if operation is None:
             raise self._runtime.reject(unsupported(self._service, operation_name), operation_name)
-        result = self._runtime.call(self._region, operation, params, self._allowed)
+        result = self._runtime.call(self._region, operation, params, self._allowed, self._identity)
         payload = operation.payload
         if payload is not None:
             # A streamed payload reads as botocore's StreamingBody does.
@@ -304,7 +329,7 @@ def _direct_method(operation: Operation, generic: Method) -> Method:
     # A simulated operation without a streamed payload goes straight to the
     # pipeline: one call frame fewer on the hot path than _make_api_call.
     def method(self: ServiceClient, **kwargs: Any) -> dict[str, Any]:
-        return self._runtime.call(self._region, operation, kwargs, self._allowed)
+        return self._runtime.call(self._region, operation, kwargs, self._allowed, self._identity)
 
     method.__name__ = method.__qualname__ = generic.__name__
     method.__doc__ = generic.__doc__

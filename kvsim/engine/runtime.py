@@ -14,10 +14,10 @@ of virtual time.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..core.constants import DEFAULT_REGION_NAME, check_account_region
+from ..core.constants import check_account_region
 from ..core.ids import request_id
 from ..core.trace import Trace
 from ..model.errors import (
@@ -31,9 +31,9 @@ from ..services.registry import Service
 from ..services.state import Region
 from ..services.world import World
 from .faults import Faults
-from .permissions import denial
+from .permissions import Principal, denial
 
-__all__ = ["STREAMED", "Runtime", "unsupported"]
+__all__ = ["STREAMED", "Runtime", "actions_tuple", "unsupported"]
 
 #: What the trace records for a streamed payload (the caller reads it, once).
 STREAMED = "<streamed payload>"
@@ -65,8 +65,8 @@ class Runtime:
         self.latency_ms = latency_ms
         #: How many calls got a request id (the next one's id is derived from it).
         self.calls = 0
-        #: Access-key id → account id.
-        self.credentials: dict[str, str] = {}
+        #: Access-key id → the principal it signs as.
+        self.credentials: dict[str, Principal] = {}
         self.lock = threading.RLock()
 
     def region(self, account_id: str, region_name: str) -> Region:
@@ -84,11 +84,13 @@ class Runtime:
         operation: Operation,
         params: Mapping[str, Any],
         allowed: frozenset[str] | None = None,
+        identity: str | None = None,
     ) -> dict[str, Any]:
         """Validate and run one API call at the current virtual time, then let
         ``call_latency`` (plus any injected latency) pass. A
         ``ParamValidationError`` never reached the service: it takes no time
-        and no request id."""
+        and no request id. A caller whose ``allowed`` operations lack this one
+        is denied as ``identity`` (None: the account's default identity)."""
         name = operation.name
         with self.lock:
             world = self.world
@@ -100,7 +102,7 @@ class Runtime:
             try:
                 operation.input.validate(params)
                 if allowed is not None and name not in allowed:
-                    raise denial(operation, region.account_id)
+                    raise denial(operation, region.name, region.account_id, params, identity)
                 if self.faults.rules:
                     injected, extra_ms = self.faults.decide(
                         operation, region.account_id, region.name, params
@@ -147,8 +149,10 @@ class Runtime:
         service: Service,
         operation: str,
         params: Mapping[str, Any],
+        principal: Principal | None = None,
     ) -> dict[str, Any]:
-        """Serve one request that reached the service over the wire (:mod:`kvsim.http.rest`).
+        """Serve one request that reached the service over the wire (:mod:`kvsim.http.rest`),
+        signed by ``principal`` (None: a caller allowed every action).
 
         As a facade call, except for input botocore would have refused to send
         (missing or unknown member, wrong JSON type, below ``min``): kvsim rule,
@@ -167,7 +171,9 @@ class Runtime:
             if region is None:
                 region = self.region(account_id, region_name)
             try:
-                return self.call(region, declared, params)
+                if principal is None:
+                    return self.call(region, declared, params)
+                return self.call(region, declared, params, principal.allowed, principal.identity)
             except ParamValidationError as problem:
                 lines = problem.report.split("\n")
                 noun = "error" if len(lines) == 1 else "errors"
@@ -204,15 +210,29 @@ class Runtime:
         with self.lock:
             return self.world.dump()
 
-    def register_credentials(self, access_key_id: str, account_id: str) -> None:
-        """Map an access-key id to an account, for adapters that read credentials."""
-        check_account_region(account_id, DEFAULT_REGION_NAME)
-        if not isinstance(access_key_id, str) or not access_key_id:
-            raise ValueError(f"access_key_id must be a non-empty str, got {access_key_id!r}")
+    def register_credentials(
+        self,
+        access_key_id: str,
+        account_id: str,
+        allowed_actions: Iterable[str] | None = None,
+        identity: str | None = None,
+    ) -> Principal:
+        """Map an access-key id to a principal (replacing any earlier one), for
+        adapters that read credentials; checked before anything changes."""
+        actions = None if allowed_actions is None else actions_tuple(allowed_actions)
+        principal = Principal(access_key_id, account_id, actions, identity)
         with self.lock:
-            self.credentials[access_key_id] = account_id
+            self.credentials[access_key_id] = principal
+        return principal
 
-    def account_for(self, access_key_id: str | None) -> str | None:
-        """The account registered for ``access_key_id``, or None."""
+    def principal_for(self, access_key_id: str | None) -> Principal | None:
+        """The principal registered for ``access_key_id``, or None. O(1)."""
         with self.lock:
             return self.credentials.get(access_key_id) if access_key_id else None
+
+
+def actions_tuple(allowed_actions: Iterable[str]) -> tuple[str, ...]:
+    """``allowed_actions`` as a tuple; ``TypeError`` for a lone str (a common slip)."""
+    if isinstance(allowed_actions, str):
+        raise TypeError("allowed_actions must be a collection of action names, not one str")
+    return tuple(allowed_actions)

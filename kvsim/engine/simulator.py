@@ -17,16 +17,19 @@ from ..core.constants import (
     LAST_START_MS,
     MAX_MS,
     MAX_SEED,
+    check_account_region,
 )
 from ..core.kernel import ScheduledChange
 from ..core.trace import Trace
 from ..services.config import Limits, Timings
+from ..services.configs_state import is_hub_device_arn
+from ..services.kinesisvideo.edge import set_hub_online
 from ..services.world import World
 from . import snapshot as _snapshot
 from .client import KinesisVideoClient, ServiceClient, client_class
 from .faults import Faults
-from .permissions import expand_actions
-from .runtime import Runtime
+from .permissions import Principal
+from .runtime import Runtime, actions_tuple
 
 if TYPE_CHECKING:
     from ..testing.timepatch import TimePatch
@@ -139,6 +142,7 @@ class Simulator:
         region_name: str = DEFAULT_REGION_NAME,
         account_id: str = DEFAULT_ACCOUNT_ID,
         allowed_actions: Iterable[str] | None = None,
+        identity: str | None = None,
     ) -> KinesisVideoClient:
         """A boto3-shaped client of ``service_name`` for one account and region.
 
@@ -148,23 +152,110 @@ class Simulator:
         operation of its model is a method, and those kvsim does not simulate
         yet answer ``UnsupportedOperationException``. ``allowed_actions`` (IAM
         action names such as ``"kinesisvideo:DescribeStream"``, ``*`` wildcards
-        allowed) makes every other call fail with the operation's
-        authorization error, as for a least-privilege role.
+        allowed) makes every other call fail as the real service denies it:
+        ``AccessDeniedException`` (HTTP 403) naming ``identity`` (an IAM or STS
+        ARN of ``account_id``; by default ``arn:aws:iam::<account>:user/kvsim``).
         """
         cls: type[ServiceClient] = client_class(service_name)
-        allowed = None if allowed_actions is None else expand_actions(allowed_actions)
+        allowed = None
+        if allowed_actions is not None or identity is not None:
+            # The same checks as a registered principal's.
+            actions = None if allowed_actions is None else actions_tuple(allowed_actions)
+            allowed = Principal("kvsim", account_id, actions, identity).allowed
         with self.runtime.lock:
             # Typed as the kinesisvideo client, whose methods type checkers know
             # through Operations.__getattr__ like every other service's.
-            return cls(self, region_name, account_id, allowed)  # type: ignore[return-value]
+            return cls(self, region_name, account_id, allowed, identity)  # type: ignore[return-value]
 
-    def register_credentials(self, access_key_id: str, account_id: str) -> None:
-        """Map an access-key id to an account, for adapters that read credentials."""
-        self.runtime.register_credentials(access_key_id, account_id)
+    def register_credentials(
+        self,
+        access_key_id: str,
+        account_id: str,
+        *,
+        allowed_actions: Iterable[str] | None = None,
+        identity: str | None = None,
+    ) -> Principal:
+        """Make ``access_key_id`` sign as a principal of ``account_id``, for the
+        adapters that read credentials (:mod:`kvsim.boto`, ``kvsim serve``,
+        :meth:`serve`). ``allowed_actions`` limits it to those IAM actions
+        (``kinesisvideo:Describe*``; None: every action) and ``identity`` names
+        it in denials (an IAM or STS ARN of ``account_id``). Registering a key
+        again replaces its principal. Keys not registered act in ``123456789012``
+        with every action allowed.
+
+        >>> import kvsim
+        >>> sim = kvsim.Simulator()
+        >>> sim.register_credentials("AKIDREADER", "111122223333",
+        ...                          allowed_actions=["kinesisvideo:Describe*", "kinesisvideo:List*"])
+        Principal(access_key_id='AKIDREADER', account_id='111122223333', allowed_actions=('kinesisvideo:Describe*', 'kinesisvideo:List*'), identity=None)
+        """
+        return self.runtime.register_credentials(
+            access_key_id, account_id, allowed_actions, identity
+        )
 
     def account_for(self, access_key_id: str | None) -> str | None:
         """The account registered for ``access_key_id``, or None."""
-        return self.runtime.account_for(access_key_id)
+        principal = self.runtime.principal_for(access_key_id)
+        return None if principal is None else principal.account_id
+
+    def principal_for(self, access_key_id: str | None) -> Principal | None:
+        """The principal registered for ``access_key_id``, or None."""
+        return self.runtime.principal_for(access_key_id)
+
+    # -- simulator controls ---------------------------------------------------------------
+
+    def set_hub_device_online(
+        self,
+        hub_device_arn: str,
+        online: bool,
+        *,
+        account_id: str = DEFAULT_ACCOUNT_ID,
+        region_name: str = DEFAULT_REGION_NAME,
+    ) -> int:
+        """Make the IoT hub device ``hub_device_arn`` reachable or not by the edge
+        configurations of ``account_id``'s streams in ``region_name``.
+
+        Hub devices are online until marked offline. Offline, a SYNCING (or
+        DELETING) configuration turns SYNC_FAILED (DELETE_FAILED) when
+        ``Timings.edge_retry_window`` has passed since its call, unless the hub
+        comes back first, which completes it after ``edge_sync_delay``
+        (``edge_delete_delay``). Returns how many configurations were
+        rescheduled. O(k log n) for the hub's *k* configurations.
+
+        >>> import kvsim
+        >>> sim = kvsim.Simulator(timings=kvsim.Timings(call_latency=0))
+        >>> kv = sim.client()
+        >>> _ = kv.create_stream(StreamName="cam", DataRetentionInHours=24)
+        >>> _ = sim.run_until_idle()
+        >>> hub = "arn:aws:iot:us-east-1:123456789012:thing/hub-1"
+        >>> sim.set_hub_device_online(hub, False)
+        0
+        >>> kv.start_edge_configuration_update(StreamName="cam", EdgeConfig={
+        ...     "HubDeviceArn": hub,
+        ...     "RecorderConfig": {"MediaSourceConfig": {
+        ...         "MediaUriSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:cam",
+        ...         "MediaUriType": "RTSP_URI"}}})["SyncStatus"]
+        'SYNCING'
+        >>> _ = sim.advance(15 * 60)
+        >>> kv.describe_edge_configuration(StreamName="cam")["SyncStatus"]
+        'SYNC_FAILED'
+        """
+        check_account_region(account_id, region_name)
+        if not isinstance(online, bool):
+            raise TypeError(f"online must be a bool, not {type(online).__name__}")
+        if not is_hub_device_arn(hub_device_arn):
+            raise ValueError(
+                "hub_device_arn must be an IoT thing ARN "
+                f"(arn:aws:iot:REGION:ACCOUNT:thing/NAME), got {hub_device_arn!r}"
+            )
+        with self.runtime.lock:
+            world = self.runtime.world
+            world.run_due(world.now_ms)  # what is due now happened before the change
+            region = world.region(account_id, region_name)
+            try:
+                return set_hub_online(world, region, hub_device_arn, online)
+            finally:
+                world.forget_if_empty(region)
 
     # -- the clock ----------------------------------------------------------------------
 
@@ -237,11 +328,16 @@ class Simulator:
 
         return patch_time(self)
 
-    def serve(self, *, host: str = "127.0.0.1", port: int = 0) -> AbstractContextManager[str]:
+    def serve(
+        self, *, host: str = "127.0.0.1", port: int = 0, clock_rate: float | None = None
+    ) -> AbstractContextManager[str]:
         """A context manager that serves this world over HTTP (as ``kvsim serve``
         does) from a thread, on a free loopback port unless told otherwise, and
         gives its base URL: hand it to any SDK, CLI or HTTP client as
         ``endpoint_url`` while stepping the same world in process.
+        ``clock_rate`` (virtual seconds per real second) lets the virtual clock
+        follow the wall clock while it serves, for code that really sleeps
+        while it polls; by default the clock moves only as the world is stepped.
 
         >>> import json, urllib.request
         >>> sim = Simulator()
@@ -254,7 +350,7 @@ class Simulator:
         """
         from ..http.server import serving
 
-        return serving(self, host=host, port=port)
+        return serving(self, host=host, port=port, clock_rate=clock_rate)
 
     # -- trace ----------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.resources import Corrupt, at, need_fields, need_list, shown
 from ..services.registry import FAMILIES, TRANSITIONS
+from .permissions import Principal
 from .snapshot_checks import Valid, check, check_depth
 
 if TYPE_CHECKING:
@@ -66,7 +67,9 @@ def dump(sim: Simulator) -> dict[str, Any]:
         "rng": _rng_state(world.rng.getstate()),
         "fault_rng": _rng_state(sim.faults.rng.getstate()),
         "faults": [rule.to_json() for rule in sim.faults.rules],
-        "credentials": dict(sorted(runtime.credentials.items())),
+        "credentials": {
+            key: principal.to_json() for key, principal in sorted(runtime.credentials.items())
+        },
         "queue_seq": world.queue.last_seq,
         "queue": queue,
         "regions": [
@@ -192,11 +195,15 @@ def _build(valid: Valid, simulator_class: type[Simulator]) -> Simulator:
     _rng_setstate(world.rng, data["rng"])
     _rng_setstate(sim.faults.rng, data["fault_rng"])
     sim.faults.rules.extend(valid.faults)
-    runtime.credentials.update(data["credentials"])
+    runtime.credentials.update(
+        (key, Principal.from_json(key, value)) for key, value in data["credentials"].items()
+    )
     for region_data in data["regions"]:
         region = world.region(region_data["account_id"], region_data["region_name"])
-        for name, items in region_data["resources"].items():
-            FAMILIES[name].load(region, items)
+        resources = region_data["resources"]
+        for name, family in FAMILIES.items():  # in registry order: streams before their parts
+            if name in resources:
+                family.load(region, resources[name])
         region.buckets.update(
             {op: [float(b[0]), int(b[1])] for op, b in region_data["buckets"].items()}
         )

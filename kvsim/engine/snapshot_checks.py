@@ -42,6 +42,7 @@ from ..services.config import Limits, Timings
 from ..services.declarations import Operation
 from ..services.registry import DEFAULT_RATES, FAMILIES, SIMULATED, TRANSITIONS
 from .faults import Fault
+from .permissions import Principal
 
 __all__ = ["MAX_DEPTH", "Valid", "check", "check_depth"]
 
@@ -219,13 +220,35 @@ def _check_rng(value: object, where: str) -> None:
         need_number(gauss, (where, 2))
 
 
+_PRINCIPAL_FIELDS = frozenset({"account_id", "allowed_actions", "identity"})
+
+
 def _check_credentials(value: object) -> None:
-    for key, account in need_map(value, "credentials").items():
+    # A key's principal: its account alone, or an object with allowed actions
+    # and/or an identity (Principal.to_json).
+    for key, principal in need_map(value, "credentials").items():
         where = at("credentials", key)
         if not key:
             raise Corrupt(where, "an empty access key id")
+        account = principal
+        if isinstance(principal, Mapping):
+            unknown = sorted(set(principal) - _PRINCIPAL_FIELDS, key=str)
+            if unknown or "account_id" not in principal:
+                raise Corrupt(
+                    where,
+                    "a principal has account_id and optionally allowed_actions and "
+                    f"identity, got the fields {sorted(map(str, principal))}",
+                )
+            account = principal["account_id"]
+            actions = principal.get("allowed_actions")
+            if actions is not None:
+                need_list(actions, (where, "allowed_actions"))
         if not isinstance(account, str) or not is_account_id(account):
             raise Corrupt(where, f"an account id must be 12 digits, got {got(account)}")
+        try:
+            Principal.from_json(key, principal)
+        except (TypeError, ValueError) as problem:
+            raise Corrupt(where, str(problem)) from None
 
 
 def _optional_str(rule: Mapping[str, Any], field: str, where: str) -> None:
@@ -306,8 +329,26 @@ def _check_regions(value: object, now_ms: int) -> Regions:
                 )
             place = Place(at(resources, family_name), account, name, now_ms, _OPERATIONS)
             families[family_name] = family.check(items, place)
+        _check_links(families, where)
         regions[account, name] = (where, families)
     return regions
+
+
+def _check_links(families: dict[str, dict[str, Item]], where: str) -> None:
+    # Every item that belongs to another family's item finds it, in a status it allows.
+    for items in families.values():
+        for item in items.values():
+            if item.needs is None:
+                continue
+            family, key, statuses = item.needs
+            owner = families.get(family, {}).get(key)
+            if owner is None:
+                raise Corrupt(item.where, f"no {family} item {shown(key)} in {where}")
+            if owner.status not in statuses:
+                raise Corrupt(
+                    item.where,
+                    f"{owner.where} is {owner.status}, not {' or '.join(statuses)}",
+                )
 
 
 def _check_queue(value: object, now_ms: int, regions: Regions) -> tuple[int, str] | None:

@@ -19,9 +19,10 @@ a streamed binary payload (GetMedia, GetClip, GetMediaForFragmentList)
 answers its payload as the body, with its other output members as headers
 (:class:`HttpResponse` ``body`` is then an iterator of chunks, which
 ``kvsim serve`` sends with chunked transfer encoding). Who is calling comes from the SigV4
-``Authorization`` header: the access-key id picks the account
-(:meth:`~kvsim.Simulator.register_credentials`, else ``123456789012``) and the
-credential scope the region; kvsim does not verify signatures.
+``Authorization`` header: the access-key id picks the principal, its account
+and allowed actions (:meth:`~kvsim.Simulator.register_credentials`; else
+``123456789012`` with every action) and the credential scope the region; kvsim
+does not verify signatures.
 
 kvsim rules for requests that never reach the simulated service (each gets a
 request id, but no virtual time passes and nothing changes):
@@ -75,6 +76,7 @@ from ..model.errors import ClientError
 from ..services.registry import SERVICES, Service
 
 if TYPE_CHECKING:
+    from ..engine.permissions import Principal
     from ..engine.simulator import Simulator
 
 __all__ = [
@@ -308,12 +310,15 @@ def handle(
     body: bytes | str | None,
     *,
     account_id: str | None = None,
+    principal: Principal | None = None,
 ) -> HttpResponse:
     """Serve one rest-json request of any of the five services on ``sim``.
 
     ``path`` may carry a query string (ignored). ``headers`` only needs to
-    find ``Authorization`` (see :class:`Headers`; values may be bytes).
-    ``account_id``, if given, overrides the account the access key maps to.
+    find ``Authorization`` (see :class:`Headers`; values may be bytes). The
+    caller is the principal its access key is registered as
+    (:meth:`~kvsim.Simulator.register_credentials`), or ``principal`` if
+    given; ``account_id``, if given, overrides the account either maps to.
     Never raises for anything a client sends; a bug in kvsim propagates.
     """
     runtime = sim.runtime
@@ -325,9 +330,11 @@ def handle(
         return error_response(
             rejected.status, rejected.code, rejected.message, runtime.next_request_id()
         )
-    account = account_id or runtime.account_for(access_key) or DEFAULT_ACCOUNT_ID
+    if principal is None:
+        principal = runtime.principal_for(access_key)
+    account = account_id or (principal.account_id if principal else DEFAULT_ACCOUNT_ID)
     try:
-        result = runtime.handle(account, region_name, service, spec.name, params)
+        result = runtime.handle(account, region_name, service, spec.name, params, principal)
     except ClientError as error:
         rid = error.response["ResponseMetadata"]["RequestId"]
         return error_response(error.http_status, error.code, error.message, rid)

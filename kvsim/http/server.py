@@ -1,11 +1,16 @@
 """``kvsim serve``: a simulator behind an HTTP endpoint, for the AWS CLI, other SDKs and curl.
 
 Requests to the operation paths of all five Kinesis Video services are answered by
-:func:`kvsim.http.rest.handle`, exactly as in process. The account comes from the
+:func:`kvsim.http.rest.handle`, exactly as in process. The caller comes from the
 SigV4 ``Authorization`` header's access-key id (``--account AKID=ACCOUNT``
-maps keys to accounts; others act in ``123456789012``), the region from its
-credential scope. Signatures are not checked. Control endpoints drive the
-virtual clock::
+maps keys to accounts, ``--allowed-actions`` and ``--identity`` make them
+least-privilege principals; others act in ``123456789012`` with every action),
+the region from its credential scope. Signatures are not checked.
+
+The virtual clock moves only with calls and the control endpoints, unless
+``clock_rate`` (``--clock-rate R``) makes it follow the wall clock too: R
+virtual seconds per real second, so code that really sleeps while it polls
+sees time pass. Control endpoints drive the virtual clock::
 
     POST /_kvsim/advance?seconds=N   run what falls due in the next N virtual seconds
     POST /_kvsim/run-until-idle      run every scheduled change
@@ -32,6 +37,7 @@ True
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ipaddress
 import json
 import math
@@ -40,8 +46,9 @@ import signal
 import socket
 import sys
 import threading
+import time
 import traceback
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType
@@ -49,6 +56,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from ..core.constants import DEFAULT_ACCOUNT_ID, KVSIM_VERSION, is_account_id, seed_option
+from ..engine.permissions import expand_actions
 from ..engine.simulator import Simulator
 from ..services.config import Limits, Timings
 from . import rest
@@ -61,6 +69,8 @@ __all__ = [
     "exposure_warning",
     "main",
     "parse_account",
+    "parse_allowed_actions",
+    "parse_identity",
     "run",
 ]
 
@@ -85,9 +95,15 @@ class KvsimServer(ThreadingHTTPServer):
     """A threading HTTP server that owns one :class:`~kvsim.Simulator`.
 
     ``address`` is ``(host, port)``; port 0 picks a free one (see :attr:`base_url`).
-    ``accounts`` maps access-key ids to account ids; ``limits`` and ``timings``
+    ``accounts`` maps access-key ids to account ids, ``allowed_actions`` and
+    ``identities`` give keys IAM actions and identity ARNs
+    (:meth:`~kvsim.Simulator.register_credentials`; a key with actions but no
+    account acts in ``123456789012``); ``limits`` and ``timings``
     configure the simulator (and each one :meth:`reset` makes) as in
-    :class:`~kvsim.Simulator`. ``verbose`` logs each request to standard error.
+    :class:`~kvsim.Simulator`. ``clock_rate`` makes the virtual clock follow
+    the wall clock at that many virtual seconds per real second (None: it
+    moves only with calls and ``/_kvsim/advance``). ``verbose`` logs each
+    request to standard error.
     """
 
     daemon_threads = True
@@ -103,28 +119,66 @@ class KvsimServer(ThreadingHTTPServer):
         *,
         seed: int = 0,
         accounts: Mapping[str, str] | None = None,
+        allowed_actions: Mapping[str, Iterable[str]] | None = None,
+        identities: Mapping[str, str] | None = None,
         limits: Limits | None = None,
         timings: Timings | None = None,
         verbose: bool = False,
         simulator: Simulator | None = None,
+        clock_rate: float | None = None,
     ) -> None:
         self.seed = seed
         self.accounts = dict(accounts or {})
+        self.allowed_actions = {key: tuple(v) for key, v in (allowed_actions or {}).items()}
+        self.identities = dict(identities or {})
+        self.clock_rate = check_clock_rate(clock_rate)
+        self._clock_lock = threading.Lock()
+        self._synced_at = time.monotonic()
         self.limits = limits
         self.timings = timings
         self.verbose = verbose
         #: Whether the server serves a simulator it was given (``sim.serve()``),
         #: which only its owner may replace: ``/_kvsim/reset`` is then refused.
         self.adopted = simulator is not None
+        if simulator is not None:
+            self._register(simulator)  # checked before anything is bound
         self.sim = simulator if simulator is not None else self._new_simulator()
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         super().__init__(address, _Handler)
 
     def _new_simulator(self) -> Simulator:
         sim = Simulator(seed=self.seed, limits=self.limits, timings=self.timings)
-        for access_key_id, account_id in self.accounts.items():
-            sim.register_credentials(access_key_id, account_id)
+        self._register(sim)
         return sim
+
+    def _register(self, sim: Simulator) -> None:
+        # Every key named by any of the three maps, in a stable order.
+        keys = sorted({*self.accounts, *self.allowed_actions, *self.identities})
+        for key in keys:
+            sim.register_credentials(
+                key,
+                self.accounts.get(key, DEFAULT_ACCOUNT_ID),
+                allowed_actions=self.allowed_actions.get(key),
+                identity=self.identities.get(key),
+            )
+
+    def follow_wall_clock(self) -> None:
+        """With a ``clock_rate``, move the virtual clock by the real time since
+        the last move, scaled (running what falls due); else nothing. Called
+        before every request and on every tick of the serving loop."""
+        rate = self.clock_rate
+        if rate is None:
+            return
+        with self._clock_lock:
+            now = time.monotonic()
+            elapsed, self._synced_at = now - self._synced_at, now
+            # At the end of the virtual clock (year 9999) advance refuses: it stays there.
+            with contextlib.suppress(ValueError):
+                self.sim.advance(elapsed * rate)
+
+    def service_actions(self) -> None:
+        """Called by ``serve_forever`` on every poll: keep the clock following wall time."""
+        self.follow_wall_clock()
 
     def reset(self) -> Simulator:
         """Replace the simulator by a fresh one (same seed and accounts) and return it.
@@ -272,6 +326,7 @@ class _Handler(BaseHTTPRequestHandler):
             body = self._read_body()
             if body is None:
                 return
+            self.server.follow_wall_clock()
             if self.path.startswith(CONTROL_PREFIX):
                 self._control()
                 return
@@ -399,14 +454,20 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def serving(sim: Simulator, *, host: str = DEFAULT_HOST, port: int = 0) -> Iterator[str]:
+def serving(
+    sim: Simulator,
+    *,
+    host: str = DEFAULT_HOST,
+    port: int = 0,
+    clock_rate: float | None = None,
+) -> Iterator[str]:
     """Serve ``sim`` over HTTP from a thread for the ``with`` block; yield its base URL.
 
     What :meth:`kvsim.Simulator.serve` runs: the same world answers in process
     and over the URL, so a test can hand the URL to any SDK, CLI or HTTP client
-    and still step the clock in process.
+    and still step the clock in process. ``clock_rate`` as for :class:`KvsimServer`.
     """
-    server = KvsimServer((host, port), simulator=sim)
+    server = KvsimServer((host, port), simulator=sim, clock_rate=clock_rate)
     worker = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
     )
@@ -446,6 +507,28 @@ def _seconds(query: Mapping[str, list[str]]) -> float:
     return seconds
 
 
+def check_clock_rate(rate: object) -> float | None:
+    """``rate`` if it is None or a finite number > 0; ``TypeError``/``ValueError`` otherwise.
+
+    >>> check_clock_rate(10), check_clock_rate(None)
+    (10, None)
+    >>> check_clock_rate(0)
+    Traceback (most recent call last):
+    ...
+    ValueError: clock_rate must be a finite number > 0 (virtual seconds per real second), got 0
+    """
+    if rate is None:
+        return None
+    if isinstance(rate, bool) or not isinstance(rate, int | float):
+        raise TypeError(f"clock_rate must be a number or None, not {type(rate).__name__}")
+    if not (math.isfinite(rate) and rate > 0):
+        raise ValueError(
+            "clock_rate must be a finite number > 0 (virtual seconds per real second), "
+            f"got {rate!r}"
+        )
+    return rate
+
+
 # -- the command line --------------------------------------------------------------------
 
 
@@ -461,6 +544,53 @@ def parse_account(text: str) -> tuple[str, str]:
             f"expected ACCESS_KEY_ID=ACCOUNT_ID with a 12-digit account, got {text!r}"
         )
     return access_key_id, account_id
+
+
+def parse_allowed_actions(text: str) -> tuple[str, tuple[str, ...]]:
+    """``"AKID=kinesisvideo:Describe*,kinesisvideo:List*"`` → the key and its actions.
+
+    >>> parse_allowed_actions("AKIDREADER=kinesisvideo:Describe*,kinesisvideo:List*")
+    ('AKIDREADER', ('kinesisvideo:Describe*', 'kinesisvideo:List*'))
+    """
+    access_key_id, sep, listed = text.partition("=")
+    actions = tuple(a.strip() for a in listed.split(",") if a.strip())
+    if not sep or not access_key_id:
+        raise argparse.ArgumentTypeError(
+            f"expected ACCESS_KEY_ID=ACTION[,ACTION...] such as "
+            f"AKID=kinesisvideo:Describe*, got {text!r}"
+        )
+    try:
+        expand_actions(actions)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return access_key_id, actions
+
+
+def parse_identity(text: str) -> tuple[str, str]:
+    """``"AKID=arn:aws:iam::111122223333:user/alice"`` → the key and its identity ARN.
+
+    >>> parse_identity("AKID=arn:aws:iam::111122223333:role/reader")
+    ('AKID', 'arn:aws:iam::111122223333:role/reader')
+    """
+    access_key_id, sep, identity = text.partition("=")
+    if not sep or not access_key_id or not identity.startswith("arn:"):
+        raise argparse.ArgumentTypeError(
+            f"expected ACCESS_KEY_ID=IDENTITY_ARN such as "
+            f"AKID=arn:aws:iam::111122223333:user/alice, got {text!r}"
+        )
+    return access_key_id, identity
+
+
+def _clock_rate_option(text: str) -> float:
+    try:
+        rate = float(text)
+        checked = check_clock_rate(rate)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a finite number > 0 of virtual seconds per real second, got {text!r}"
+        ) from None
+    assert checked is not None
+    return checked
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -492,6 +622,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="requests signed with access key AKID act in ACCOUNT (repeatable); "
         f"others act in {DEFAULT_ACCOUNT_ID}",
     )
+    parser.add_argument(
+        "--allowed-actions",
+        type=parse_allowed_actions,
+        action="append",
+        default=[],
+        metavar="AKID=ACTION[,ACTION...]",
+        help="access key AKID may call only these IAM actions (* wildcards, e.g. "
+        "kinesisvideo:Describe*); other calls answer AccessDeniedException (403). Repeatable",
+    )
+    parser.add_argument(
+        "--identity",
+        type=parse_identity,
+        action="append",
+        default=[],
+        metavar="AKID=ARN",
+        help="the IAM or STS ARN denials name for access key AKID "
+        "(default: arn:aws:iam::ACCOUNT:user/kvsim). Repeatable",
+    )
+    parser.add_argument(
+        "--clock-rate",
+        type=_clock_rate_option,
+        default=None,
+        metavar="R",
+        help="let the virtual clock follow the wall clock, R virtual seconds per real "
+        "second (default: the clock moves only with calls and /_kvsim/advance)",
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
 
 
@@ -502,7 +658,9 @@ Kinesis Video services (kinesisvideo and its data planes) on one port,
 for the AWS CLI (--endpoint-url), other SDKs and curl. The first line printed
 is the base URL. Requests need a SigV4 Authorization header (signatures are
 not checked): its access key picks the account (see --account; others act in
-{DEFAULT_ACCOUNT_ID}) and its credential scope the region. SIGINT or
+{DEFAULT_ACCOUNT_ID}) and its allowed actions (--allowed-actions), and its
+credential scope the region. The virtual clock moves with calls and the
+control endpoints, and with the wall clock under --clock-rate. SIGINT or
 SIGTERM stops the server.
 
 control endpoints (JSON answers with the virtual time "now"):
@@ -521,8 +679,14 @@ def run(args: argparse.Namespace) -> int:
             (args.host, args.port),
             seed=args.seed,
             accounts=dict(args.account),
+            allowed_actions=dict(args.allowed_actions),
+            identities=dict(args.identity),
             verbose=args.verbose,
+            clock_rate=args.clock_rate,
         )
+    except ValueError as error:  # a principal the options describe is not valid
+        print(f"kvsim serve: {error}", file=sys.stderr)
+        return 2
     except (OSError, OverflowError) as error:
         print(f"kvsim serve: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 1

@@ -56,10 +56,22 @@ class OperationSpec:
 class ServiceSpec:
     """What the model says of one service: its operations, shapes and errors."""
 
-    __slots__ = ("by_method", "errors", "event_id", "name", "operations", "paginators", "shapes")
+    __slots__ = (
+        "by_method",
+        "errors",
+        "event_id",
+        "metadata",
+        "name",
+        "operations",
+        "paginators",
+        "shapes",
+    )
 
     def __init__(self, name: str, table: Any) -> None:
         self.name: str = name
+        #: The model's metadata: ``service_id``, ``api_version``, ``protocol``,
+        #: ``signing_name``, ``endpoint_prefix``.
+        self.metadata: Mapping[str, str] = MappingProxyType(table.SERVICE)
         #: The hyphenized service id of botocore's event names (``before-send.<event_id>``).
         self.event_id: str = table.SERVICE["event_id"]
         self.shapes: Mapping[str, Mapping[str, Any]] = table.SHAPES

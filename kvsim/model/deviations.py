@@ -7,6 +7,8 @@ for it, not with a validation message.
 
 >>> DROPPED[("kinesisvideo", "TagStream", ("StreamARN",), "pattern")].error
 'InvalidResourceFormatException'
+>>> STATUSES[("kinesisvideo", "AccessDeniedException")].status
+403
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-__all__ = ["DROPPED", "Deviation"]
+__all__ = ["DROPPED", "STATUSES", "Deviation", "StatusDeviation"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +46,29 @@ DROPPED: Mapping[tuple[str, str, tuple[str, ...], str], Deviation] = MappingProx
         ("kinesisvideo", "CreateStream", ("Tags",), "max"): _TAG_TOTAL,
         ("kinesisvideo", "TagStream", ("Tags",), "max"): _TAG_TOTAL,
         ("kinesisvideo", "TagResource", ("Tags",), "max"): _TAG_TOTAL,
+        ("kinesisvideo", "CreateSignalingChannel", ("Tags",), "max"): _TAG_TOTAL,
         ("kinesisvideo", "TagStream", ("StreamARN",), "pattern"): _TAGGED_ARN,
         ("kinesisvideo", "UntagStream", ("StreamARN",), "pattern"): _TAGGED_ARN,
         ("kinesisvideo", "ListTagsForStream", ("StreamARN",), "pattern"): _TAGGED_ARN,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusDeviation:
+    """An error the real service answers with another HTTP status than its model gives."""
+
+    status: int
+    reason: str
+
+
+#: ``(service, error code)`` → the HTTP status kvsim answers instead of the model's.
+STATUSES: Mapping[tuple[str, str], StatusDeviation] = MappingProxyType(
+    {
+        ("kinesisvideo", "AccessDeniedException"): StatusDeviation(
+            403,
+            "The model says 401, but every public log of a denied Kinesis Video "
+            "call shows HTTP 403 (kvs-real-service-evidence 1.3).",
+        ),
     }
 )

@@ -4,9 +4,11 @@ A service-side failure raises a subclass of :class:`ClientError`, one per
 error code a service model declares, with the HTTP status that model gives the
 code. The classes are made from the generated model tables
 (:mod:`kvsim.model.tables`): where two services give a code the same status
-they share one class; where they disagree (``AccessDeniedException`` is 401
-in ``kinesisvideo`` and 403 in ``kinesis-video-webrtc-storage``) each service
-has its own. :func:`service_errors` gives a service's classes by code. The attributes are botocore's, so code
+they share one class; where they disagree each service has its own. Where the
+real service is seen to answer another status than its model
+(:data:`kvsim.model.deviations.STATUSES`: a denied ``kinesisvideo`` call is
+403, not the model's 401), the class has the real one. :func:`service_errors`
+gives a service's classes by code. The attributes are botocore's, so code
 written against ``botocore.exceptions.ClientError`` reads them unchanged:
 
 >>> err = ResourceInUseException("The stream already exists.", "CreateStream", "req-1")
@@ -27,6 +29,7 @@ from importlib import import_module
 from types import MappingProxyType
 from typing import Any, ClassVar
 
+from .deviations import STATUSES
 from .tables import MODULES
 
 __all__ = [
@@ -54,6 +57,7 @@ __all__ = [
     "ThrottlingException",
     "UnsupportedOperationException",
     "VersionMismatchException",
+    "access_denied",
     "fault_errors",
     "service_errors",
 ]
@@ -236,9 +240,9 @@ def _error_class(code: str, status: int) -> type[ClientError]:
 def service_errors(service_name: str) -> Mapping[str, type[ClientError]]:
     """Every error class the model of ``service_name`` declares, by code.
 
-    >>> service_errors("kinesisvideo")["AccessDeniedException"].http_status
+    >>> service_errors("kinesisvideo")["NotAuthorizedException"].http_status
     401
-    >>> service_errors("kinesis-video-webrtc-storage")["AccessDeniedException"].http_status
+    >>> service_errors("kinesisvideo")["AccessDeniedException"].http_status  # the real status
     403
     >>> (service_errors("kinesis-video-media")["ResourceNotFoundException"]
     ...  is service_errors("kinesisvideo")["ResourceNotFoundException"])
@@ -246,7 +250,30 @@ def service_errors(service_name: str) -> Mapping[str, type[ClientError]]:
     """
     table = import_module(f"{__package__}.tables.{MODULES[service_name]}")
     errors: dict[str, int] = table.ERRORS
-    return MappingProxyType({code: _error_class(code, status) for code, status in errors.items()})
+    return MappingProxyType(
+        {
+            code: _error_class(code, _real_status(service_name, code, status))
+            for code, status in errors.items()
+        }
+    )
+
+
+def _real_status(service_name: str, code: str, modeled: int) -> int:
+    deviation = STATUSES.get((service_name, code))
+    return modeled if deviation is None else deviation.status
+
+
+def access_denied(service_name: str) -> type[ClientError]:
+    """The error a caller without the IAM right gets from any operation of
+    ``service_name``: ``AccessDeniedException``, HTTP 403, as the real service
+    answers (the service's own class where its model declares the code).
+
+    >>> access_denied("kinesisvideo").http_status, access_denied("kinesis-video-media").code
+    (403, 'AccessDeniedException')
+    """
+    return service_errors(service_name).get("AccessDeniedException") or _error_class(
+        "AccessDeniedException", 403
+    )
 
 
 @functools.cache

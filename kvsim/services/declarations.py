@@ -103,21 +103,16 @@ class Declarations:
     ) -> Callable[[Handler], Handler]:
         """Declare operation ``name`` of the model with the decorated handler.
 
-        ``denial`` defaults to ``NotAuthorizedException`` where the model lists
-        it for the operation, else ``AccessDeniedException``.
+        ``denial`` defaults to ``AccessDeniedException`` (HTTP 403), what the
+        real service answers a caller without the IAM right, even where the
+        model lists ``NotAuthorizedException``.
         """
         spec = self._spec.operations.get(name)
         if spec is None:
             raise ValueError(f"{self.service} has no operation {name!r} in its model")
 
         def register(handler: Handler) -> Handler:
-            refusal = denial
-            if refusal is None:
-                refusal = (
-                    "NotAuthorizedException"
-                    if "NotAuthorizedException" in spec.errors
-                    else "AccessDeniedException"
-                )
+            refusal = "AccessDeniedException" if denial is None else denial
             self.operations.append(
                 Operation(
                     spec,

@@ -1,5 +1,9 @@
 """The request-rate gate of one call: token buckets per account and per resource.
 
+Throttled calls answer `ClientLimitExceededException` with the real service's
+messages: ``Limit exceeded on number of requests for <Op> API`` for the
+account rate, with `` for resource '<name>'`` appended for a resource's own rate.
+
 A bucket is checked on the way in and its token taken only when the call
 succeeds (:meth:`Admission.commit`), so a failed call leaves the buckets as
 they were. Rates come from ``world.limits`` (the declarations' defaults with
@@ -22,6 +26,7 @@ __all__ = ["Admission", "RateLimited", "tokens"]
 class RateLimited(Protocol):
     """A resource with its own request-rate buckets (None until the first call)."""
 
+    name: str
     buckets: dict[str, Bucket] | None
 
 
@@ -54,12 +59,11 @@ class Admission:
             left = tokens(region.buckets, op, world.now_ms, account_tps)
             if left < 1:
                 raise ClientLimitExceededException(
-                    f"Rate exceeded: {op} is limited to {account_tps:g} calls per second "
-                    f"per account in {region.name}."
+                    f"Limit exceeded on number of requests for {op} API"
                 )
             self._account = left
 
-    def resource(self, resource: RateLimited, noun: str = "stream") -> None:
+    def resource(self, resource: RateLimited) -> None:
         """Check the per-resource bucket of ``resource`` (where the operation has one)."""
         tps = self._resource_tps
         if tps is None:
@@ -67,7 +71,8 @@ class Admission:
         buckets = resource.buckets
         if buckets is not None and tokens(buckets, self._op, self._world.now_ms, tps) < 1:
             raise ClientLimitExceededException(
-                f"Rate exceeded: {self._op} is limited to {tps:g} calls per second per {noun}."
+                f"Limit exceeded on number of requests for {self._op} API "
+                f"for resource '{resource.name}'"
             )
         self._resource = resource
 

@@ -26,7 +26,7 @@ from kvsim.scenario import (
 from kvsim.scenarios.demo import DEMO_SCENARIO
 
 ARN = "arn:aws:kinesisvideo:us-east-1:123456789012:stream/cam-1/1767225600000"
-VERSION = re.compile(r"cam-1 (?:CREATING|ACTIVE|UPDATING|DELETING) version ([0-9a-f]{10})")
+VERSION = re.compile(r"cam-1 (?:CREATING|ACTIVE|UPDATING|DELETING) version ([a-zA-Z0-9]{20})")
 
 
 def run_main(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -98,7 +98,10 @@ def test_demo_shows_a_stream_lifecycle(capsys: pytest.CaptureFixture[str]) -> No
     throttled = lines_with(out, "ClientLimitExceededException")
     assert len(throttled) == 2
     assert all('describe_stream(StreamName="cam-1")' in line for line in throttled)
-    assert "DescribeStream is limited to 5 calls per second per stream" in throttled[0]
+    assert (
+        "Limit exceeded on number of requests for DescribeStream API for resource 'cam-1'"
+        in throttled[0]
+    )
     # The deletion: DELETING, then gone.
     [delete] = lines_with(out, "delete_stream(")
     assert delete.endswith(f'delete_stream(StreamARN="{ARN}") -> ok')

@@ -73,3 +73,29 @@ def test_refused_requests_leave_no_region_behind() -> None:
     created = rest.handle(sim, "POST", "/createStream", auth("eu-west-1"), b'{"StreamName": "a"}')
     assert created.status == 200
     assert list(sim.runtime.world.regions) == [("123456789012", "eu-west-1")]
+
+
+@pytest.mark.parametrize("region", ["us-west-1", "eu-north-1", "moon-east-1"])
+def test_a_boto3_client_for_a_region_without_kinesis_video_cannot_connect(region: str) -> None:
+    """As a real client's: the host does not resolve, botocore retries, then
+    ``EndpointConnectionError``; the simulator never sees the request."""
+    import botocore.exceptions
+
+    import kvsim.boto
+
+    sim = kvsim.Simulator()
+    kv = kvsim.boto.client(sim, region_name=region)
+    with pytest.raises(botocore.exceptions.EndpointConnectionError) as info:
+        kv.list_streams()
+    assert info.value.kwargs["endpoint_url"] == (
+        f"https://kinesisvideo.{region}.amazonaws.com/listStreams"
+    )
+    assert sim.trace == [] and sim.runtime.world.regions == {}
+    # The same under kvsim.boto.mock.
+    import boto3
+
+    plain = boto3.client(
+        "kinesisvideo", region_name=region, aws_access_key_id="a", aws_secret_access_key="b"
+    )
+    with kvsim.boto.mock(sim), pytest.raises(botocore.exceptions.EndpointConnectionError):
+        plain.describe_stream(StreamName="cam")

@@ -44,7 +44,7 @@ def test_new_stream_has_documented_defaults(sim: kvsim.Simulator, kv: KinesisVid
     arn = kv.create_stream(StreamName="cam-1")["StreamARN"]
     got = info(kv, StreamName="cam-1")
     version = got.pop("Version")
-    assert re.fullmatch(r"[0-9a-f]{10}", version)
+    assert re.fullmatch(r"[a-zA-Z0-9]{20}", version)
     assert got == {
         "StreamName": "cam-1",
         "StreamARN": arn,

@@ -257,3 +257,57 @@ def test_pages_always_cover_the_sorted_names_once(
     assert [n for page in pages for n in page] == expected
     assert all(len(page) == page_size for page in pages[:-1])
     assert len(pages[-1]) <= page_size
+
+
+# -- the real service's page sizes (kvs-real-service-evidence 1.1) -------------------------------
+
+
+def _world_of(count: int, limits: kvsim.Limits | None = None) -> KinesisVideoClient:
+    base = limits or kvsim.Limits()
+    sim = kvsim.Simulator(
+        limits=kvsim.Limits(
+            throttling=False,
+            max_streams_per_account=None,
+            list_streams_page_size=base.list_streams_page_size,
+            max_list_streams_page=base.max_list_streams_page,
+        ),
+        timings=kvsim.Timings(call_latency=0),
+    )
+    kv = sim.client()
+    create(kv, *(f"cam-{i:04}" for i in range(count)))
+    return kv
+
+
+def test_without_max_results_a_page_holds_10_streams_as_in_aws() -> None:
+    kv = _world_of(35)
+    pages = all_pages(kv)
+    # 35 streams took AWS four calls: 10 + 10 + 10 + 5.
+    assert [len(page) for page in pages] == [10, 10, 10, 5]
+    assert [n for page in pages for n in page] == [f"cam-{i:04}" for i in range(35)]
+
+
+def test_max_results_above_1000_answers_pages_of_1000() -> None:
+    kv = _world_of(2_500)
+    assert [len(page) for page in all_pages(kv, MaxResults=10_000)] == [1_000, 1_000, 500]
+    assert [len(page) for page in all_pages(kv, MaxResults=700)] == [700, 700, 700, 400]
+
+
+def test_the_models_pages_stay_reachable_through_limits() -> None:
+    model = kvsim.Limits(list_streams_page_size=10_000, max_list_streams_page=10_000)
+    kv = _world_of(1_500, model)
+    assert [len(page) for page in all_pages(kv)] == [1_500]
+
+
+def test_the_page_limits_are_checked() -> None:
+    with pytest.raises(ValueError, match="list_streams_page_size must be >= 1, got 0"):
+        kvsim.Limits(list_streams_page_size=0)
+    with pytest.raises(TypeError, match="max_list_streams_page must be an int"):
+        kvsim.Limits(max_list_streams_page=1.5)  # type: ignore[arg-type]
+
+
+def test_limits_saved_before_the_page_fields_keep_the_models_pages() -> None:
+    saved = kvsim.Limits().to_json()
+    assert (saved["list_streams_page_size"], saved["max_list_streams_page"]) == (10, 1_000)
+    del saved["list_streams_page_size"], saved["max_list_streams_page"]
+    old = kvsim.Limits.from_json(saved)
+    assert (old.list_streams_page_size, old.max_list_streams_page) == (10_000, 10_000)

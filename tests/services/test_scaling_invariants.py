@@ -41,7 +41,11 @@ class Crowd:
 @functools.cache
 def crowd() -> Crowd:
     """Built once: listing takes no tokens (throttling is off) and no time."""
-    sim = kvsim.Simulator(seed=2, limits=kvsim.Limits(throttling=False), timings=FROZEN)
+    # The model's pages (up to 10,000, one page by default), not the real service's.
+    model_pages = kvsim.Limits(
+        throttling=False, list_streams_page_size=10_000, max_list_streams_page=10_000
+    )
+    sim = kvsim.Simulator(seed=2, limits=model_pages, timings=FROZEN)
     kv = sim.client("kinesisvideo", region_name="us-east-1")
     rng = random.Random(1234)
     names: dict[str, None] = {}

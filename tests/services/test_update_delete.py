@@ -54,7 +54,7 @@ def test_update_bumps_version_and_passes_through_updating(
     now = info(kv)
     assert now["Status"] == "UPDATING"
     assert now["Version"] != old
-    assert re.fullmatch(r"[0-9a-f]{10}", now["Version"])
+    assert re.fullmatch(r"[a-zA-Z0-9]{20}", now["Version"])
     assert [c.transition for c in sim.pending()] == ["UPDATING -> ACTIVE"]
     assert sim.advance(1) == 1
     after = info(kv)
