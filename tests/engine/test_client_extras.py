@@ -40,3 +40,19 @@ def test_meta_has_what_code_reads_of_boto3s() -> None:
     assert model.operation_names == real_model.operation_names
     media = sim.client("kinesis-video-media")
     assert media.meta.service_model.operation_names == ["GetMedia"]
+
+
+def test_every_paginator_of_every_model_can_paginate() -> None:
+    """can_paginate and get_paginator answer as boto3's for every service."""
+    import boto3
+
+    sim = kvsim.Simulator()
+    for service_name in kvsim.SERVICE_NAMES:
+        ours = sim.client(service_name)
+        real = boto3.client(
+            service_name, region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"
+        )
+        for method in sorted(real.meta.method_to_api_mapping):
+            assert ours.can_paginate(method) == real.can_paginate(method), (service_name, method)
+            if real.can_paginate(method):
+                assert ours.get_paginator(method) is not None
