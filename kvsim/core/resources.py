@@ -215,12 +215,15 @@ class Place:
 @dataclass(frozen=True, slots=True)
 class Item:
     """One checked resource, for the checks of the queue: where it is, its status
-    (``None`` for a family without statuses) and the sequence number in each slot
-    its transitions use (0: no change pending)."""
+    (``None`` for a family without statuses), the sequence number in each slot
+    its transitions use (0: no change pending) and what it belongs to."""
 
     where: str
     status: str | None
     slots: Mapping[str, int]
+    #: ``(family, key, statuses)``: the item of another family of the same region it
+    #: belongs to, which must exist with one of ``statuses`` (None: it stands alone).
+    needs: tuple[str, str, Collection[str]] | None = None
 
 
 class Family(Protocol[R]):

@@ -22,6 +22,8 @@ from ..core.resources import Family
 from ..model.catalog import SERVICE_NAMES, ServiceSpec, service_spec
 from ..model.validation import Structure
 from . import kinesisvideo
+from .channels_state import CHANNELS
+from .configs_state import EDGES, HUBS
 from .declarations import Operation, Rate
 from .state import STREAMS
 
@@ -85,7 +87,9 @@ TRANSITIONS: Mapping[str, Transition] = MappingProxyType(dict(kinesisvideo.TRANS
 
 
 #: Every family of resources a region holds, by name (for snapshots).
-FAMILIES: Mapping[str, Family[Any]] = MappingProxyType({STREAMS.name: STREAMS})
+FAMILIES: Mapping[str, Family[Any]] = MappingProxyType(
+    {STREAMS.name: STREAMS, CHANNELS.name: CHANNELS, EDGES.name: EDGES, HUBS.name: HUBS}
+)
 
 
 def service(name: str) -> Service:

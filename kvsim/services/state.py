@@ -7,10 +7,12 @@ service packages (:mod:`kvsim.services.kinesisvideo`). Streams of a region are k
 
 from __future__ import annotations
 
+import copy
 import re
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-from sortedcontainers import SortedDict
+from sortedcontainers import SortedDict, SortedList
 
 from ..core.ids import default_kms_key, dns_suffix, parse_stream_arn, stream_arn
 from ..core.resources import (
@@ -29,6 +31,12 @@ from ..core.resources import (
     shown,
 )
 from ..model.shapes import named_string
+from .configs_state import check_config, image_problem
+
+if TYPE_CHECKING:
+    from .channels_state import Channel
+    from .configs_state import Edge
+    from .fragments import FragmentStore
 
 __all__ = [
     "ACTIVE",
@@ -62,10 +70,14 @@ class Stream:
         "buckets",
         "created_ms",
         "device",
+        "edge",
         "endpoints",
+        "fragments",
+        "images",
         "kms_key",
         "media_type",
         "name",
+        "notifications",
         "pending",
         "region",
         "retention",
@@ -105,6 +117,12 @@ class Stream:
         self.endpoints: dict[str, str] | None = None
         self.buckets: dict[str, Bucket] | None = None
         self.pending = 0
+        # Per-stream configurations (kvsim.services.configs_state), None when absent.
+        self.images: dict[str, Any] | None = None
+        self.notifications: dict[str, Any] | None = None
+        self.edge: Edge | None = None
+        # The stream's media (kvsim.services.fragments), None until the first fragment.
+        self.fragments: FragmentStore | None = None
 
     @property
     def resource_id(self) -> str:
@@ -134,13 +152,30 @@ class Stream:
             "endpoints": dict(self.endpoints) if self.endpoints else {},
             "buckets": {k: list(v) for k, v in (self.buckets or {}).items()},
             "pending": self.pending,
+        } | {
+            field: copy.deepcopy(config)
+            for field, config in (("images", self.images), ("notifications", self.notifications))
+            if config is not None
         }
 
 
 class Region:
     """One account's view of one region: its streams, devices and account-level buckets."""
 
-    __slots__ = ("account_id", "buckets", "by_arn", "default_kms_key", "devices", "name", "streams")
+    __slots__ = (
+        "account_id",
+        "buckets",
+        "by_arn",
+        "channels",
+        "channels_by_arn",
+        "default_kms_key",
+        "devices",
+        "hubs",
+        "media_links",
+        "name",
+        "offline_hubs",
+        "streams",
+    )
 
     def __init__(self, account_id: str, name: str) -> None:
         self.account_id = account_id
@@ -150,6 +185,15 @@ class Region:
         self.devices: dict[str, int] = {}  # device name -> live (not DELETING) streams
         self.buckets: dict[str, Bucket] = {}
         self.default_kms_key = default_kms_key(name, account_id)
+        # Signaling channels (kvsim.services.channels_state): name -> Channel, ARN -> Channel,
+        # and the channel whose media storage is ENABLED into each stream, by stream ARN.
+        self.channels: SortedDict = SortedDict()
+        self.channels_by_arn: dict[str, Channel] = {}
+        self.media_links: dict[str, Channel] = {}
+        # Edge configurations by hub device ARN (the sorted names of their streams),
+        # and the hub devices marked offline (kvsim.services.configs_state).
+        self.hubs: dict[str, SortedList] = {}
+        self.offline_hubs: set[str] = set()
 
     def attach(self, device: str | None) -> None:
         """Count one more live stream on ``device``."""
@@ -170,6 +214,27 @@ class Region:
         self.streams[stream.name] = stream
         self.by_arn[stream.arn] = stream
         self.attach(stream.device)
+
+    def hub(self, stream: Stream, edge: Edge) -> None:
+        """Give ``stream`` the edge configuration ``edge`` and index it by hub device. O(log n)."""
+        stream.edge = edge
+        names = self.hubs.get(edge.hub)
+        if names is None:
+            names = self.hubs[edge.hub] = SortedList()
+        names.add(stream.name)
+
+    def unhub(self, stream: Stream) -> None:
+        """Drop ``stream``'s edge configuration (cancelling its change) and its index
+        entry. O(log n)."""
+        edge = stream.edge
+        if edge is None:
+            return
+        edge.pending = 0
+        stream.edge = None
+        names = self.hubs[edge.hub]
+        names.remove(stream.name)
+        if not names:
+            del self.hubs[edge.hub]
 
     def remove(self, stream: Stream) -> None:
         """Forget a stream whose deletion completed (its device was released at DeleteStream)."""
@@ -193,14 +258,37 @@ class Region:
             if stream.device is not None and stream.status != DELETING:
                 devices[stream.device] = devices.get(stream.device, 0) + 1
         assert devices == self.devices, f"device counts {self.devices} != {devices}"
+        hubs: dict[str, list[str]] = {}
+        for name, stream in self.streams.items():
+            edge = stream.edge
+            if edge is not None:
+                assert edge.stream is stream, f"{stream.arn}'s edge configuration is another's"
+                assert stream.status in (ACTIVE, UPDATING), f"{stream.arn} is {stream.status}"
+                assert (edge.pending != 0) == (edge.status in ("SYNCING", "DELETING")), (
+                    f"{stream.arn}'s edge configuration is {edge.status} with pending={edge.pending}"
+                )
+                hubs.setdefault(edge.hub, []).append(name)
+        assert {hub: list(names) for hub, names in self.hubs.items()} == hubs, (
+            f"hub index {self.hubs} != {hubs}"
+        )
 
     def dump(self) -> dict[str, Any]:
         """Everything observable about this region, JSON-ready."""
-        return {
-            "streams": [s.dump() for s in self.streams.values()],
-            "devices": dict(sorted(self.devices.items())),
-            "buckets": {k: list(v) for k, v in sorted(self.buckets.items())},
-        }
+        return (
+            {
+                "streams": [s.dump() for s in self.streams.values()],
+                "devices": dict(sorted(self.devices.items())),
+                "buckets": {k: list(v) for k, v in sorted(self.buckets.items())},
+            }
+            | ({"channels": [c.dump() for c in self.channels.values()]} if self.channels else {})
+            | ({"edge_configurations": _edge_dumps(self)} if self.hubs else {})
+            | ({"offline_hubs": sorted(self.offline_hubs)} if self.offline_hubs else {})
+        )
+
+
+def _edge_dumps(region: Region) -> list[dict[str, Any]]:
+    names = sorted(name for names in region.hubs.values() for name in names)
+    return [edge.dump() for name in names if (edge := region.streams[name].edge) is not None]
 
 
 class StreamFamily:
@@ -250,6 +338,10 @@ class StreamFamily:
                 op: [float(b[0]), int(b[1])] for op, b in data["buckets"].items()
             } or None
             stream.pending = data.get("pending", 0)
+            if "images" in data:
+                stream.images = copy.deepcopy(data["images"])
+            if "notifications" in data:
+                stream.notifications = copy.deepcopy(data["notifications"])
             region.streams[stream.name] = stream
             region.by_arn[stream.arn] = stream
             if stream.status != DELETING:
@@ -318,7 +410,7 @@ def _need_shape(value: object, where: Where, field: str) -> str:
 
 
 def _check_stream(value: object, where: str, place: Place) -> tuple[str, Item]:
-    data = need_fields(value, where, _FIELDS, ("pending",))
+    data = need_fields(value, where, _FIELDS, ("pending", "images", "notifications"))
     name = _need_shape(data["name"], (where, "name"), "name")
     created = need_time(data["created_ms"], (where, "created_ms"))
     if created > place.now_ms:
@@ -351,6 +443,7 @@ def _check_stream(value: object, where: str, place: Place) -> tuple[str, Item]:
         if op not in place.operations:
             raise Corrupt((f"{where}.buckets", op), f"unknown operation {shown(op)}")
         need_bucket(bucket, (f"{where}.buckets", op), place.now_ms)
+    _check_configs(data, where, place.region_name)
     pending = need_int(data.get("pending", 0), (where, "pending"))
     if status == ACTIVE and pending:
         raise Corrupt((where, "pending"), f"an ACTIVE stream has no change pending, got {pending}")
@@ -360,6 +453,17 @@ def _check_stream(value: object, where: str, place: Place) -> tuple[str, Item]:
             f"0, but a {status} stream has a change pending (its sequence number)",
         )
     return name, Item(where, status, {"pending": pending})
+
+
+def _check_configs(data: Mapping[str, Any], where: str, region_name: str) -> None:
+    # The image generation and notification configurations the Update operations accept.
+    if "images" in data:
+        images = check_config(data["images"], f"{where}.images", "ImageGenerationConfiguration")
+        problem = image_problem(images, region_name)
+        if problem is not None:
+            raise Corrupt((where, "images"), problem)
+    if "notifications" in data:
+        check_config(data["notifications"], f"{where}.notifications", "NotificationConfiguration")
 
 
 def _check_endpoints(value: object, where: str, region_name: str) -> None:

@@ -11,6 +11,7 @@ from dataclasses import fields
 from typing import Any
 
 from ..core.kernel import Kernel, Transition
+from .channels_state import check_channels
 from .config import Limits, Timings
 from .state import Region
 
@@ -30,7 +31,7 @@ class World(Kernel):
         self.delays_ms: dict[str, int] = {
             f.name: round(getattr(timings, f.name) * 1000)
             for f in fields(timings)
-            if f.name.endswith("_delay")
+            if f.name.endswith(("_delay", "_window"))
         }
         self.regions: dict[tuple[str, str], Region] = {}
 
@@ -44,7 +45,13 @@ class World(Kernel):
 
     def forget_if_empty(self, region: Region) -> None:
         """Drop ``region`` if it holds nothing (no resources, rate buckets or devices). O(1)."""
-        if not (region.streams or region.buckets or region.devices):
+        if not (
+            region.streams
+            or region.buckets
+            or region.devices
+            or region.channels
+            or region.offline_hubs
+        ):
             self.regions.pop((region.account_id, region.name), None)
 
     # -- inspection -----------------------------------------------------------------
@@ -55,12 +62,23 @@ class World(Kernel):
         for (account, name), region in self.regions.items():
             assert (region.account_id, region.name) == (account, name)
             region.check()
-            for stream in region.streams.values():
-                if stream.pending:
-                    entry = live.get(stream.pending)
-                    assert entry is not None and entry[0] is stream, f"{stream.arn} lost its change"
-                    assert entry[1].before == stream.status, (
-                        f"{stream.arn} is {stream.status} with a queued {entry[1]}"
+            check_channels(region)
+            for resource in (*region.streams.values(), *region.channels.values()):
+                if resource.pending:
+                    entry = live.get(resource.pending)
+                    assert entry is not None and entry[0] is resource, (
+                        f"{resource.arn} lost its change"
+                    )
+                    assert entry[1].before == resource.status, (
+                        f"{resource.arn} is {resource.status} with a queued {entry[1]}"
+                    )
+            for name in {name for names in region.hubs.values() for name in names}:
+                edge = region.streams[name].edge
+                if edge.pending:
+                    entry = live.get(edge.pending)
+                    assert entry is not None and entry[0] is edge, f"{name}'s edge lost its change"
+                    assert entry[1].before == edge.status, (
+                        f"{name}'s edge configuration is {edge.status} with a queued {entry[1]}"
                     )
         return live
 
@@ -69,7 +87,11 @@ class World(Kernel):
         return {
             f"{account}/{name}": region.dump()
             for (account, name), region in sorted(self.regions.items())
-            if region.streams or region.buckets or region.devices
+            if region.streams
+            or region.buckets
+            or region.devices
+            or region.channels
+            or region.offline_hubs
         } | {
             "_pending": [[c.due.isoformat(), c.resource, c.transition] for c in self.pending()],
             "_rng": list(self.rng.getstate()[1]),

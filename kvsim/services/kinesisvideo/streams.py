@@ -35,6 +35,7 @@ from ...model.errors import (
 )
 from ...model.shapes import named_string
 from ..declarations import Declarations
+from ..fragments import drop_stream_media, retention_changed
 from ..gate import Admission
 from ..state import ACTIVE, CREATING, DELETING, STREAMS, UPDATING, Region, Stream
 from .resolve import NOT_FOUND, admit_arn, admit_stream
@@ -287,7 +288,11 @@ def _list_resume_token(item: Mapping[str, Any]) -> str:
 
 @declare("ListStreams", rate=(50, None), resume_token=_list_resume_token)
 def _list_streams(world: World, region: Region, p: Mapping[str, Any]) -> dict[str, Any]:
-    """ListStreams in name order; ``MaxResults``, ``NextToken``, ``StreamNameCondition``."""
+    """ListStreams in name order; ``MaxResults``, ``NextToken``, ``StreamNameCondition``.
+
+    Pages are as the real service's: ``Limits.list_streams_page_size`` (10)
+    without ``MaxResults``, never more than ``Limits.max_list_streams_page`` (1,000).
+    """
     token = p.get("NextToken")
     after = decode_list_token(token) if token else None
     prefix = None
@@ -298,7 +303,9 @@ def _list_streams(world: World, region: Region, p: Mapping[str, Any]) -> dict[st
                 "StreamNameCondition needs both ComparisonOperator and ComparisonValue."
             )
         prefix = condition["ComparisonValue"]
-    page, more = list_streams(world, region, p.get("MaxResults", 10_000), after, prefix)
+    limits = world.limits
+    size = min(p.get("MaxResults", limits.list_streams_page_size), limits.max_list_streams_page)
+    page, more = list_streams(world, region, size, after, prefix)
     result: dict[str, Any] = {"StreamInfoList": [stream_info(s) for s in page]}
     if more:
         result["NextToken"] = encode_list_token(page[-1].name)
@@ -374,6 +381,8 @@ def update_data_retention(
         )
     gate.commit()
     stream.retention = retention
+    # Lowering retention deletes older media at once; expiry follows the new retention.
+    retention_changed(world, stream)
     updated(world, stream)
 
 
@@ -404,7 +413,14 @@ def delete_stream(world: World, region: Region, arn: str, current_version: str |
         )
     gate.commit()
     region.detach(stream.device)
+    # kvsim rule: the stream's edge configuration goes at once (its change is cancelled).
+    region.unhub(stream)
+    # kvsim rule: a channel storing media into the stream is unlinked (DISABLED) at once.
+    linked = region.media_links.pop(stream.arn, None)
+    if linked is not None:
+        linked.storage = None
     stream.status = DELETING
+    drop_stream_media(stream)  # its media becomes unreachable at once
     # At least 1 ms even with delete_delay=0: the name stays taken until the
     # clock moves, so a re-created stream never gets its predecessor's ARN
     # (an ARN ends in the creation millisecond).
