@@ -61,6 +61,9 @@ A scenario is a JSON list of steps, each one of:
       region_name (defaults shown) are optional
   {"advance": 2.5}          move the virtual clock 2.5 seconds
   {"run_until_idle": true}  run every scheduled change
+  {"hub_device": "arn:aws:iot:us-east-1:123456789012:thing/hub-1", "online": false}
+      make an IoT hub device unreachable (or reachable) for the edge
+      configurations of an account_id and region_name (optional, as for calls)
 In args, {"$last": "StreamInfo.Version"} stands for that field (dotted path,
 list items by index) of the latest successful response that has it; args
 nest at most 64 levels of objects and lists. Service errors and
@@ -80,6 +83,7 @@ RUN_EPILOG = """\
   change:          account_id, region_name, resource (the ARN), transition
   advance:         seconds, until
   run_until_idle:  until
+  hub_device:      account_id, region_name, resource (the hub device ARN), online
 
 """ + textwrap.fill("calls: " + ", ".join(CALLS), width=79, subsequent_indent="  ")
 

@@ -79,7 +79,7 @@ class Place(Protocol):
 HEADER_KEY = "kvsim_trace"
 
 # Entry kinds, the first field of each stored tuple.
-_CALL, _ADVANCE, _IDLE = 0, 1, 2
+_CALL, _ADVANCE, _IDLE, _HUB = 0, 1, 2, 3
 
 
 #: How many levels of containers the trace keeps (the recorded value is level 1).
@@ -336,6 +336,12 @@ class Trace:
         answer = None if response is None else snapshot(response)
         self._entries.append((_CALL, now_ms, region, operation, args, answer, error, message))
 
+    def hub_device(
+        self, now_ms: int, account_id: str, region_name: str, hub_device_arn: str, online: bool
+    ) -> None:
+        """Record a hub device made reachable or not (``sim.set_hub_device_online``). O(1)."""
+        self._append((_HUB, now_ms, account_id, region_name, hub_device_arn, online))
+
     def clock(self, now_ms: int, seconds: float | None) -> None:
         """Record a clock step: an advance by ``seconds``, or run-until-idle (None). O(1)."""
         if seconds is None:
@@ -378,6 +384,15 @@ def _render(entry: tuple[Any, ...]) -> dict[str, Any]:
         return {"advance": entry[2], "at": at}
     if kind == _IDLE:
         return {"run_until_idle": True, "at": at}
+    if kind == _HUB:
+        _, _, account_id, region_name, hub, online = entry
+        return {
+            "hub_device": hub,
+            "online": online,
+            "account_id": account_id,
+            "region_name": region_name,
+            "at": at,
+        }
     _, _, region, operation, params, response, error, message = entry
     if error is None:
         body = {k: v for k, v in (response or {}).items() if k != "ResponseMetadata"}

@@ -253,9 +253,14 @@ class Simulator:
             world.run_due(world.now_ms)  # what is due now happened before the change
             region = world.region(account_id, region_name)
             try:
-                return set_hub_online(world, region, hub_device_arn, online)
+                changed = set_hub_online(world, region, hub_device_arn, online)
             finally:
                 world.forget_if_empty(region)
+            # A trace replays it: a scenario step {"hub_device": ARN, "online": false}.
+            self.runtime.trace.hub_device(
+                world.now_ms, account_id, region_name, hub_device_arn, online
+            )
+            return changed
 
     # -- the clock ----------------------------------------------------------------------
 

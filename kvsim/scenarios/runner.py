@@ -44,7 +44,15 @@ from ..core.kernel import ScheduledChange
 from ..core.trace import jsonable
 from ..engine.simulator import Simulator
 from ..model.errors import ClientError, ParamValidationError
-from .steps import REF_KEY, AdvanceStep, CallStep, ScenarioError, Step, load_scenario
+from .steps import (
+    REF_KEY,
+    AdvanceStep,
+    CallStep,
+    HubDeviceStep,
+    ScenarioError,
+    Step,
+    load_scenario,
+)
 
 __all__ = ["SCENARIO_FAULTS", "Event", "iter_events", "run_scenario"]
 
@@ -81,7 +89,9 @@ class Event:
     - change: ``account_id``, ``region_name``, ``resource`` (the ARN),
       ``transition`` (e.g. ``"CREATING -> ACTIVE"``);
     - advance: ``seconds``; advance and run_until_idle: ``until`` (the virtual
-      time the step ends at).
+      time the step ends at);
+    - hub_device: ``account_id``, ``region_name``, ``resource`` (the hub
+      device ARN) and ``online``.
     """
 
     step: int
@@ -99,6 +109,7 @@ class Event:
     transition: str | None = None
     seconds: float | None = None
     until: datetime | None = None
+    online: bool | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict with the documented keys of this event's kind, in a
@@ -118,6 +129,13 @@ class Event:
                 "error": self.error,
                 "message": self.message,
                 "response": jsonable(self.response),
+            }
+        elif self.kind == "hub_device":
+            out |= {
+                "account_id": self.account_id,
+                "region_name": self.region_name,
+                "resource": self.resource,
+                "online": self.online,
             }
         elif self.kind == "change":
             out |= {
@@ -183,6 +201,8 @@ class _Runner:
                 yield from self._call(step, number)
             elif isinstance(step, AdvanceStep):
                 yield from self._advance(step, number)
+            elif isinstance(step, HubDeviceStep):
+                yield from self._hub_device(step, number)
             else:
                 yield from self._idle(number)
         except ScenarioError:
@@ -215,6 +235,26 @@ class _Runner:
         until = pending[-1].due if pending and pending[-1].due > begin else begin
         yield Event(number, "run_until_idle", begin, self._t(begin), until=until)
         while (change := sim.step()) is not None:
+            yield self._change(number, change)
+
+    def _hub_device(self, step: HubDeviceStep, number: int) -> Iterator[Event]:
+        sim = self.sim
+        begin = sim.now
+        before = sim.pending()
+        sim.set_hub_device_online(
+            step.hub_device, step.online, account_id=step.account_id, region_name=step.region_name
+        )
+        yield Event(
+            number,
+            "hub_device",
+            begin,
+            self._t(begin),
+            account_id=step.account_id,
+            region_name=step.region_name,
+            resource=step.hub_device,
+            online=step.online,
+        )
+        for change in _ran_during(before, sim.pending(), sim.now):
             yield self._change(number, change)
 
     def _client(self, step: CallStep) -> Any:
@@ -281,6 +321,8 @@ def _doing(step: Step) -> str:
     # What a step does, for messages: "create_stream", "advance", "run_until_idle".
     if isinstance(step, CallStep):
         return step.call
+    if isinstance(step, HubDeviceStep):
+        return "hub_device"
     return "advance" if isinstance(step, AdvanceStep) else "run_until_idle"
 
 

@@ -51,6 +51,7 @@ __all__ = [
     "REF_KEY",
     "AdvanceStep",
     "CallStep",
+    "HubDeviceStep",
     "IdleStep",
     "ScenarioError",
     "Step",
@@ -71,7 +72,8 @@ REF_KEY = "$last"
 MAX_NESTING = 64
 
 _CALL_KEYS = ("call", "args", "account_id", "region_name")
-_KINDS = ("call", "advance", "run_until_idle")
+_KINDS = ("call", "advance", "run_until_idle", "hub_device")
+_HUB_KEYS = ("hub_device", "online", "account_id", "region_name")
 
 
 class ScenarioError(ValueError):
@@ -129,8 +131,27 @@ class IdleStep:
         return {"run_until_idle": True}
 
 
+@dataclass(frozen=True, slots=True)
+class HubDeviceStep:
+    """Make an IoT hub device reachable or not (``sim.set_hub_device_online``)."""
+
+    hub_device: str
+    online: bool
+    account_id: str = DEFAULT_ACCOUNT_ID
+    region_name: str = DEFAULT_REGION_NAME
+
+    def to_json(self) -> dict[str, Any]:
+        """The step as scenario JSON (defaults included)."""
+        return {
+            "hub_device": self.hub_device,
+            "online": self.online,
+            "account_id": self.account_id,
+            "region_name": self.region_name,
+        }
+
+
 #: One scenario step.
-Step = CallStep | AdvanceStep | IdleStep
+Step = CallStep | AdvanceStep | IdleStep | HubDeviceStep
 
 
 # -- loading ----------------------------------------------------------------------------
@@ -305,7 +326,7 @@ def _kind(value: object) -> str:
 
 
 def _load_step(item: object, number: int) -> Step:
-    if isinstance(item, CallStep | AdvanceStep | IdleStep):
+    if isinstance(item, CallStep | AdvanceStep | IdleStep | HubDeviceStep):
         item = item.to_json()  # checked like any other step
     if not isinstance(item, dict):
         raise ScenarioError(f"a step must be a JSON object, not {_kind(item)}", step=number)
@@ -313,7 +334,8 @@ def _load_step(item: object, number: int) -> Step:
     if not kinds:
         keys = ", ".join(repr(k) for k in item) or "none"
         raise ScenarioError(
-            f'unknown step kind (keys: {keys}); a step has "call", "advance" or "run_until_idle"',
+            f'unknown step kind (keys: {keys}); a step has "call", "advance", "run_until_idle" '
+            'or "hub_device"',
             step=number,
         )
     if len(kinds) > 1:
@@ -324,6 +346,8 @@ def _load_step(item: object, number: int) -> Step:
     try:
         if kinds[0] == "call":
             return _load_call(item)
+        if kinds[0] == "hub_device":
+            return _load_hub_device(item)
         _only_keys(item, (kinds[0],), kinds[0])
         if kinds[0] == "advance":
             return _load_advance(item["advance"])
@@ -409,6 +433,26 @@ def _load_call(item: Mapping[str, object]) -> CallStep:
         raise ScenarioError(str(error)) from None
     assert isinstance(account_id, str) and isinstance(region_name, str)
     return CallStep(call, _copy(args), account_id, region_name)
+
+
+def _load_hub_device(item: Mapping[str, object]) -> HubDeviceStep:
+    _only_keys(item, _HUB_KEYS, "hub_device")
+    hub, online = item["hub_device"], item.get("online")
+    if not isinstance(hub, str):
+        raise ScenarioError(f'"hub_device" must be a string (a hub device ARN), not {_kind(hub)}')
+    if not isinstance(online, bool):
+        raise ScenarioError(f'"online" must be true or false, got {_show(online)}')
+    account_id = item.get("account_id", DEFAULT_ACCOUNT_ID)
+    region_name = item.get("region_name", DEFAULT_REGION_NAME)
+    for name, value in (("account_id", account_id), ("region_name", region_name)):
+        if not isinstance(value, str):
+            raise ScenarioError(f'"{name}" must be a string, not {_kind(value)}')
+    try:
+        check_account_region(account_id, region_name)
+    except ValueError as error:
+        raise ScenarioError(str(error)) from None
+    assert isinstance(account_id, str) and isinstance(region_name, str)
+    return HubDeviceStep(hub, online, account_id, region_name)
 
 
 def _check_refs(value: object, where: str) -> None:

@@ -38,6 +38,8 @@ def _describe(event: Event) -> str:
         return f"{call} -> {_summary(event.response or {})}"
     if event.kind == "change":
         return f"{_stream_name(event.resource or '')}: {event.transition}"
+    if event.kind == "hub_device":
+        return f"hub device {event.resource}: {'online' if event.online else 'offline'}"
     label = f"advance {event.seconds:g} s" if event.kind == "advance" else event.kind
     if event.until is None:
         return label
