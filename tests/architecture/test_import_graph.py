@@ -35,7 +35,8 @@ PACKAGE = ROOT / "kvsim"
 #: ``kvsim.scenario`` and the adapters ``http``, ``boto``, ``pytest_plugin``,
 #: ``testing``, ``scenarios``, ``cli``) is the top layer, ``adapters``.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("core", ("kvsim.core",)),
+    # kvsim.media: kvsim's own EBML/Matroska, standard library only, for the services.
+    ("core", ("kvsim.core", "kvsim.media")),
     ("model", ("kvsim.model",)),
     ("services", ("kvsim.services",)),
     ("engine", ("kvsim.engine",)),

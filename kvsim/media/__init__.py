@@ -1,0 +1,36 @@
+"""kvsim's own Matroska: an EBML module, an incremental MKV reader and writer, synthetic fragments.
+
+Standard library only (a core-level leaf that the services import). See
+:mod:`kvsim.media.mkv` for the shapes and :mod:`kvsim.media.generate` for
+fragments made to measure.
+"""
+
+from __future__ import annotations
+
+from .generate import AVC_CODEC_PRIVATE, generated_fragments, generated_mkv
+from .mkv import (
+    Cluster,
+    Frame,
+    Header,
+    MkvError,
+    MkvStreamReader,
+    Track,
+    encode_cluster,
+    read_mkv,
+    write_mkv,
+)
+
+__all__ = [
+    "AVC_CODEC_PRIVATE",
+    "Cluster",
+    "Frame",
+    "Header",
+    "MkvError",
+    "MkvStreamReader",
+    "Track",
+    "encode_cluster",
+    "generated_fragments",
+    "generated_mkv",
+    "read_mkv",
+    "write_mkv",
+]
