@@ -257,7 +257,7 @@ def _optional_str(rule: Mapping[str, Any], field: str, where: str) -> None:
 
 
 def _check_fault(value: object, where: str) -> Fault:
-    rule = need_fields(value, where, _FAULT_FIELDS)
+    rule = need_fields(value, where, _FAULT_FIELDS, ("channel_name",))
     name = need_str(rule["operation"], (where, "operation"))
     operation: Operation | None = SIMULATED.get(name) or _BY_METHOD.get(name)
     if operation is None:
@@ -282,6 +282,8 @@ def _check_fault(value: object, where: str) -> Fault:
             raise Corrupt((where, "probability"), f"must be in (0, 1], got {shown(probability)}")
     for field in ("account_id", "region_name", "stream_name", "message"):
         _optional_str(rule, field, where)
+    if "channel_name" in rule:
+        need_str(rule["channel_name"], (where, "channel_name"))
     try:
         return Fault.from_json(rule)
     except (TypeError, ValueError, LookupError) as error:
