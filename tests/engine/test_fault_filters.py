@@ -54,7 +54,7 @@ def test_channel_name_latency_and_checks() -> None:
 
 
 def test_a_channel_name_rule_survives_a_snapshot_and_old_rules_load() -> None:
-    sim, kv = world()
+    sim, _ = world()
     sim.faults.add("describe_signaling_channel", "ResourceInUseException", channel_name="door")
     sim.faults.add("describe_stream", "ResourceInUseException", stream_name="door")
     data = sim.snapshot()
