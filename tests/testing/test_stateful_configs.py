@@ -75,14 +75,10 @@ def _syncs_without_the_hub(mp: pytest.MonkeyPatch) -> None:
     mp.setattr(kvsim.services.kinesisvideo.edge, "plan", online_plan)
 
 
-def _ignores_retention(mp: pytest.MonkeyPatch) -> None:
+def _forgets_notifications(mp: pytest.MonkeyPatch) -> None:
+    # UpdateNotificationConfiguration answers success but keeps nothing.
     configurations = kvsim.services.kinesisvideo.configurations
-    check = configurations.require_configurable
-
-    def lenient(stream: Any, config: Any, what: str) -> None:
-        check(stream, None, what)  # never NoDataRetentionException
-
-    mp.setattr(configurations, "require_configurable", lenient)
+    mp.setattr(configurations, "update_notifications", lambda *args: None)
 
 
 def _keeps_edge_after_stream_deletion(mp: pytest.MonkeyPatch) -> None:
@@ -90,7 +86,7 @@ def _keeps_edge_after_stream_deletion(mp: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize(
-    "bug", [_syncs_without_the_hub, _ignores_retention, _keeps_edge_after_stream_deletion]
+    "bug", [_syncs_without_the_hub, _forgets_notifications, _keeps_edge_after_stream_deletion]
 )
 def test_the_machine_catches_a_misbehaving_simulator(
     bug: Any, monkeypatch: pytest.MonkeyPatch

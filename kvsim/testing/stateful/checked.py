@@ -18,6 +18,8 @@ from ...core.ids import dns_suffix
 from ...engine.client import KinesisVideoClient, KinesisVideoOperations, Paginator, paginator_for
 from ...engine.simulator import Simulator
 from ...model.errors import ClientError, ParamValidationError
+from .channel_model import CHANNEL_OPERATIONS
+from .config_model import CONFIG_OPERATIONS, edge_info
 from .reference import (
     DELETING,
     METADATA_UPDATES,
@@ -134,15 +136,18 @@ class CheckedClient(KinesisVideoOperations):
     def _throttling(self, expectation: Expectation, now: int) -> tuple[bool, bool]:
         model, op = self._machine.model, expectation.operation
         may, must = model.throttle_bounds(op, None, now)
-        stream = expectation.stream
-        if expectation.unresolved is None and stream is not None and op in STREAM_RATED:
-            stream_may, stream_must = model.throttle_bounds(op, stream.arn, now)
+        # The bucket of the stream or channel the call is about.
+        resource = expectation.stream or expectation.channel
+        if expectation.unresolved is None and resource is not None and op in STREAM_RATED:
+            stream_may, stream_must = model.throttle_bounds(op, resource.arn, now)
             may, must = may or stream_may, must or stream_must
         return may, must
 
     def _check_error(self, expectation: Expectation, code: str, now: int) -> None:
         op = expectation.operation
         self._machine.record(f"error:{code}")
+        if op in CHANNEL_OPERATIONS:
+            self._machine.record(f"error:{op}:{code}")
         if not expectation.known:
             return
         predicted = self._predicted_error(expectation, code, now)
@@ -182,6 +187,15 @@ class CheckedClient(KinesisVideoOperations):
         predicted = self._predicted_error(expectation, "", now)
         if predicted is not None:
             raise self._fail(f"{op}: the call succeeded, the model expected {predicted}")
+        if expectation.channel is not None or op in CHANNEL_OPERATIONS:
+            body = {k: v for k, v in response.items() if k != "ResponseMetadata"}
+            arn, problem = model.signaling.succeed(
+                expectation, params, body, now, self._actual_channel_version, machine.record
+            )
+            model.record_success(op, arn, now)
+            if problem is not None:
+                raise self._fail(problem)
+            return
         stream = expectation.stream
         if op == "CreateStream":
             name = params["StreamName"]
@@ -192,6 +206,8 @@ class CheckedClient(KinesisVideoOperations):
         elif stream is not None:
             before = stream.version
             model.apply(op, params, stream)
+            if op in CONFIG_OPERATIONS:
+                model.apply_config(op, params, stream, now)
             if op in METADATA_UPDATES:
                 model.start(stream, UPDATING, now)
                 stream.version = self._actual_version(stream.name) or ""
@@ -202,6 +218,13 @@ class CheckedClient(KinesisVideoOperations):
                 model.start(stream, DELETING, now)
         model.record_success(op, stream.arn if stream is not None else None, now)
         self._check_response(expectation, params, response, stream)
+
+    def _actual_channel_version(self, name: str) -> str | None:
+        region = self._machine.sim.runtime.dump().get(f"{self.account_id}/{self.meta.region_name}")
+        for dumped in region.get("channels", []) if region else []:
+            if dumped["name"] == name:
+                return cast(str, dumped["version"])
+        return None
 
     def _actual_version(self, name: str) -> str | None:
         region = self._machine.sim.runtime.dump().get(f"{self.account_id}/{self.meta.region_name}")
@@ -228,6 +251,9 @@ class CheckedClient(KinesisVideoOperations):
         if op == "ListStreams":
             self._check_list_page(params, body)
             return
+        if op == "ListEdgeAgentConfigurations":
+            self._check_edge_page(params, body)
+            return
         expected: dict[str, Any]
         if op == "CreateStream":
             expected = {"StreamARN": stream.arn if stream else None}
@@ -246,10 +272,61 @@ class CheckedClient(KinesisVideoOperations):
             }
         elif op == "GetDataEndpoint":
             expected = {"DataEndpoint": self._expected_endpoint(stream, params, body)}
+        elif op in CONFIG_OPERATIONS:
+            expected = self._expected_config(op, stream)
         else:
             expected = {}
         if body != expected:
             raise self._fail(f"{op}: response {body!r}, the model expected {expected!r}")
+
+    def _expected_config(self, op: str, stream: ExpectedStream) -> dict[str, Any]:
+        if op == "DescribeImageGenerationConfiguration":
+            images = stream.images
+            return {} if images is None else {"ImageGenerationConfiguration": images}
+        if op == "DescribeNotificationConfiguration":
+            found = stream.notifications
+            return {} if found is None else {"NotificationConfiguration": found}
+        edge = stream.edge
+        if op in ("StartEdgeConfigurationUpdate", "DescribeEdgeConfiguration") and edge is not None:
+            self._machine.record(f"edge:{edge.status}")
+            info = edge_info(stream.name, stream.arn, edge)
+            if op == "DescribeEdgeConfiguration" and edge.status == "IN_SYNC":
+                at = info["LastUpdatedTime"]
+                info["EdgeAgentStatus"] = {
+                    "LastRecorderStatus": {
+                        "LastCollectedTime": at,
+                        "LastUpdatedTime": at,
+                        "RecorderStatus": "SUCCESS",
+                    },
+                    "LastUploaderStatus": {
+                        "LastCollectedTime": at,
+                        "LastUpdatedTime": at,
+                        "UploaderStatus": "SUCCESS",
+                    },
+                }
+            return info
+        return {}
+
+    def _check_edge_page(self, params: Mapping[str, Any], body: Mapping[str, Any]) -> None:
+        model = self._machine.model
+        names, more = model.edge_page(params)
+        configs = []
+        for name in names:
+            stream = model.streams[name]
+            assert stream.edge is not None
+            configs.append(edge_info(name, stream.arn, stream.edge))
+            self._machine.record(f"edge:{stream.edge.status}")
+        expected: dict[str, Any] = {"EdgeConfigs": configs}
+        token = body.get("NextToken")
+        if more:
+            if not isinstance(token, str) or not token:
+                raise self._fail("ListEdgeAgentConfigurations: no NextToken although more follow")
+            expected["NextToken"] = token
+            model.edge_tokens[token] = names[-1]
+        if body != expected:
+            raise self._fail(
+                f"ListEdgeAgentConfigurations: page {body!r}, the model expected {expected!r}"
+            )
 
     def _expected_endpoint(
         self, stream: ExpectedStream, params: Mapping[str, Any], body: Mapping[str, Any]
@@ -292,3 +369,6 @@ class CheckedClient(KinesisVideoOperations):
         listed = response.get("StreamInfoList") or []
         if token and listed:
             self._machine.model.tokens[token] = listed[-1]["StreamName"]
+        configs = response.get("EdgeConfigs") or []
+        if token and configs:
+            self._machine.model.edge_tokens[token] = configs[-1]["StreamName"]

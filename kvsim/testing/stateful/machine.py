@@ -25,11 +25,14 @@ from hypothesis.stateful import (
 )
 
 from ...core.clock import to_ms
+from ...core.kernel import ScheduledChange
 from ...engine.simulator import Simulator
 from ...model.errors import ClientError
 from ...services.config import Limits, Timings
 from .. import strategies as kvs
+from .channel_rules import ChannelRules
 from .checked import CheckedClient
+from .config_model import ExpectedEdge
 from .reference import (
     ACTIVE,
     API_NAMES,
@@ -61,6 +64,84 @@ LOW_RATES = {op: (5.0, 1.0) for op in sorted(STREAM_RATED)} | {
     "ListStreams": (50.0, None),
 }
 _STALE_VERSION = "STALE00000"
+#: The hub devices of the edge rules.
+HUB_POOL = (
+    "arn:aws:iot:us-east-1:123456789012:thing/hub-1",
+    "arn:aws:iot:us-east-1:123456789012:thing/hub-2",
+)
+_reachable = st.none() | st.booleans()
+
+# The configurations the rules send come from small fixed pools (drawing whole
+# configurations costs more than the calls; kvsim.strategies' generators are
+# tested against the model and the simulator on their own).
+_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:cam"
+_SCHEDULE = {"ScheduleExpression": "0 0/5 * * * ?", "DurationInSeconds": 300}
+_EDGE_POOL = tuple(
+    config
+    for hub in HUB_POOL
+    for config in (
+        {
+            "HubDeviceArn": hub,
+            "RecorderConfig": {
+                "MediaSourceConfig": {"MediaUriSecretArn": _SECRET, "MediaUriType": "RTSP_URI"}
+            },
+        },
+        {
+            "HubDeviceArn": hub,
+            "RecorderConfig": {
+                "MediaSourceConfig": {"MediaUriSecretArn": _SECRET, "MediaUriType": "FILE_URI"},
+                "ScheduleConfig": _SCHEDULE,
+            },
+            "UploaderConfig": {"ScheduleConfig": _SCHEDULE},
+            "DeletionConfig": {
+                "EdgeRetentionInHours": 24,
+                "LocalSizeConfig": {
+                    "MaxLocalMediaSizeInMB": 64,
+                    "StrategyOnFullSize": "DENY_NEW_MEDIA",
+                },
+                "DeleteAfterUpload": False,
+            },
+        },
+    )
+)
+_edge_configs = st.sampled_from(_EDGE_POOL)
+_IMAGE = {
+    "Status": "ENABLED",
+    "ImageSelectorType": "SERVER_TIMESTAMP",
+    "DestinationConfig": {"Uri": "s3://cam-images/lobby", "DestinationRegion": "us-east-1"},
+    "SamplingInterval": 200,
+    "Format": "JPEG",
+    "FormatConfig": {"JPEGQuality": "80"},
+}
+# Image configurations: valid ones; ones the reference's rules refuse (below 200 ms,
+# another region, a JPEG quality past 100); and None (a removal).
+_image_configs = st.one_of(
+    st.none(),
+    st.sampled_from(
+        (
+            _IMAGE,
+            {**_IMAGE, "Status": "DISABLED", "SamplingInterval": 1000},
+            {
+                **{k: v for k, v in _IMAGE.items() if k != "FormatConfig"},
+                "Format": "PNG",
+                "WidthPixels": 640,
+            },
+        )
+    ),
+    st.sampled_from(
+        (
+            {**_IMAGE, "SamplingInterval": 199},
+            {**_IMAGE, "DestinationConfig": {"Uri": "s3://b", "DestinationRegion": "eu-west-1"}},
+            {**_IMAGE, "FormatConfig": {"JPEGQuality": "101"}},
+        )
+    ),
+)
+_notification_configs = st.none() | st.sampled_from(
+    tuple(
+        {"Status": status, "DestinationConfig": {"Uri": "arn:aws:sns:us-east-1:123456789012:cam"}}
+        for status in ("ENABLED", "DISABLED")
+    )
+)
 # The transition kvsim's pending change of a stream in each transient status shows.
 _NEXT_STATUS = {CREATING: ACTIVE, UPDATING: ACTIVE, DELETING: "DELETED"}
 
@@ -88,7 +169,7 @@ _create_options = st.fixed_dictionaries(
 )
 
 
-class KinesisVideoStateMachine(RuleBasedStateMachine):
+class KinesisVideoStateMachine(ChannelRules, RuleBasedStateMachine):
     """Drive all 15 stream operations and the clock; check kvsim against a reference model.
 
     Attributes for subclasses: ``self.sim`` (the :class:`~kvsim.Simulator`),
@@ -100,8 +181,9 @@ class KinesisVideoStateMachine(RuleBasedStateMachine):
     low request rates so that every error path is reached in a short run.
 
     ``coverage`` (one :class:`collections.Counter` per subclass) counts
-    ``ok:<Operation>``, ``error:<Code>`` and ``status:<Status>`` (as seen in
-    responses) across all runs; :meth:`reset_coverage` empties it.
+    ``ok:<Operation>``, ``error:<Code>``, ``status:<Status>`` (as seen in
+    responses) and ``edge:<SyncStatus>`` (in responses, and in the world after
+    each step) across all runs; :meth:`reset_coverage` empties it.
 
     Example (see the package docstring, :mod:`kvsim.stateful`, for a subclass with a rule
     of its own)::
@@ -139,6 +221,8 @@ class KinesisVideoStateMachine(RuleBasedStateMachine):
             "kinesisvideo", region_name=self.region_name, account_id=self.account_id
         )
         self.kv = CheckedClient(self, raw)
+        self._region_cache: tuple[tuple[int, ...], dict[str, Any]] | None = None
+        self._pending_cache: tuple[tuple[int, ...], list[ScheduledChange]] | None = None
 
     # -- hooks ----------------------------------------------------------------------------
 
@@ -148,12 +232,24 @@ class KinesisVideoStateMachine(RuleBasedStateMachine):
             max_streams_per_account=6,
             max_tags_per_resource=5,
             max_streams_per_device=2,
+            max_channels_per_account=2,
             rates=LOW_RATES,
         )
 
     def make_timings(self) -> Timings:
         """The delays of the simulated world (override to change them)."""
-        return Timings(create_delay=0.5, update_delay=0.5, delete_delay=0.5, call_latency=0.025)
+        return Timings(
+            create_delay=0.5,
+            update_delay=0.5,
+            delete_delay=0.5,
+            channel_create_delay=0.5,
+            channel_update_delay=0.5,
+            channel_delete_delay=0.5,
+            call_latency=0.025,
+            edge_sync_delay=0.2,
+            edge_delete_delay=0.2,
+            edge_retry_window=1.5,
+        )
 
     @classmethod
     def reset_coverage(cls) -> None:
@@ -164,7 +260,7 @@ class KinesisVideoStateMachine(RuleBasedStateMachine):
 
     def now_ms(self) -> int:
         """The virtual time in epoch milliseconds."""
-        return to_ms(self.sim.now)
+        return self.sim.runtime.world.now_ms
 
     def record(self, outcome: str) -> None:
         """Count one outcome in :attr:`coverage`."""
@@ -189,6 +285,29 @@ class KinesisVideoStateMachine(RuleBasedStateMachine):
         stream = self.model.streams[live[pick % 8 % len(live)]]
         return stream.arn if pick >= 8 else stream.name
 
+    def choose_edge(self, ref: str, pick: int | None, *, configurable: bool = False) -> str:
+        """As :meth:`choose`, among the streams with an edge configuration when
+        ``pick`` is odd and there are some: the configuration rules' likely
+        targets. With ``configurable``, among the ACTIVE streams instead: those
+        that retain data when ``pick % 4 == 1``, those that retain none (where
+        an enabled configuration is refused) when ``pick % 4 == 3``."""
+        if pick is not None and pick % 2:
+            self.model.settle(self.now_ms())
+            streams = self.model.streams
+            if configurable:
+                retaining = pick % 4 == 1
+                candidates = sorted(
+                    n
+                    for n, s in streams.items()
+                    if s.status == ACTIVE and (s.retention > 0) == retaining
+                )
+            else:
+                candidates = sorted(n for n, s in streams.items() if s.edge is not None)
+            if candidates:
+                stream = streams[candidates[pick // 4 % len(candidates)]]
+                return stream.arn if pick >= 8 else stream.name
+        return self.choose(ref, pick)
+
     def choose_arn(self, arn: str, pick: int | None) -> str:
         """As :meth:`choose`, always giving an ARN."""
         chosen = self.choose(arn, pick)
@@ -211,8 +330,10 @@ class KinesisVideoStateMachine(RuleBasedStateMachine):
 
     @initialize(targets=(arns, refs), name=st.sampled_from(NAME_POOL), options=_create_options)
     def first_stream(self, name: str, options: dict[str, Any]) -> MultipleResults[str]:
-        """Every run starts with one CreateStream, so the stream rules have a target."""
-        return self._create(name, options)
+        """Every run starts with one CreateStream, so the stream rules have a target
+        (retaining a day of data unless ``options`` say otherwise, so that the
+        configuration rules have one too)."""
+        return self._create(name, {"DataRetentionInHours": 24, **options})
 
     @precondition(lambda self: len(self.bundle("names")) < 8)
     @rule(
@@ -369,6 +490,142 @@ class KinesisVideoStateMachine(RuleBasedStateMachine):
             StreamStorageConfiguration={"DefaultStorageTier": tier},
         )
 
+    # -- rules: image generation, notification and edge configurations -------------------
+
+    @rule(
+        ref=refs,
+        pick=_picks,
+        images=st.booleans(),
+        image=_image_configs,
+        notification=_notification_configs,
+    )
+    def update_configuration(
+        self,
+        ref: str,
+        pick: int | None,
+        images: bool,
+        image: dict[str, Any] | None,
+        notification: dict[str, Any] | None,
+    ) -> None:
+        """UpdateImageGenerationConfiguration (sometimes breaking the reference's
+        rules) or UpdateNotificationConfiguration: set one, or remove it (None)."""
+        ref = self.choose_edge(ref, pick, configurable=True)
+        if images:
+            params = {} if image is None else {"ImageGenerationConfiguration": image}
+            self._quietly(
+                self.kv.update_image_generation_configuration, **self.ref_args(ref), **params
+            )
+        else:
+            params = {} if notification is None else {"NotificationConfiguration": notification}
+            self._quietly(self.kv.update_notification_configuration, **self.ref_args(ref), **params)
+
+    @rule(ref=refs, pick=_picks, which=st.sampled_from(("images", "notifications", "edge")))
+    def describe_configuration(self, ref: str, pick: int | None, which: str) -> None:
+        """DescribeImageGenerationConfiguration, DescribeNotificationConfiguration or
+        DescribeEdgeConfiguration, by name or ARN."""
+        describe = {
+            "images": self.kv.describe_image_generation_configuration,
+            "notifications": self.kv.describe_notification_configuration,
+            "edge": self.kv.describe_edge_configuration,
+        }[which]
+        ref = self.choose_edge(ref, pick) if which == "edge" else self.choose(ref, pick)
+        self._quietly(describe, **self.ref_args(ref))
+
+    @rule(ref=refs, pick=_picks, config=_edge_configs, reachable=_reachable)
+    def start_edge_configuration_update(
+        self, ref: str, pick: int | None, config: dict[str, Any], reachable: bool | None
+    ) -> None:
+        """StartEdgeConfigurationUpdate for one of the hub devices of HUB_POOL (which
+        ``reachable``, unless None, first makes reachable or not)."""
+        ref = self.choose_edge(ref, None if pick is None else pick | 1, configurable=True)
+        if reachable is not None:
+            self.set_hub_device_online(config["HubDeviceArn"], reachable)
+        self._quietly(
+            self.kv.start_edge_configuration_update, **self.ref_args(ref), EdgeConfig=config
+        )
+
+    @rule(ref=refs, pick=_picks, reachable=_reachable)
+    def delete_edge_configuration(self, ref: str, pick: int | None, reachable: bool | None) -> None:
+        """DeleteEdgeConfiguration by name or ARN (its hub device first made reachable or
+        not by ``reachable``, unless None)."""
+        ref = self.choose_edge(ref, pick)
+        stream = self.model.lookup(ref)
+        if reachable is not None and stream is not None and stream.edge is not None:
+            self.set_hub_device_online(stream.edge.hub, reachable)
+        self._quietly(self.kv.delete_edge_configuration, **self.ref_args(ref))
+
+    @rule(hub=st.sampled_from(HUB_POOL), max_results=st.none() | st.integers(1, 3))
+    def list_edge_agent_configurations(self, hub: str, max_results: int | None) -> None:
+        """Page through ListEdgeAgentConfigurations of one hub device."""
+        params: dict[str, Any] = {"HubDeviceArn": hub}
+        if max_results is not None:
+            params["MaxResults"] = max_results
+        for _page in range(10):
+            try:
+                page = self.kv.list_edge_agent_configurations(**params)
+            except ClientError:
+                return
+            if "NextToken" not in page:
+                return
+            params["NextToken"] = page["NextToken"]
+
+    @rule(hub=st.sampled_from(HUB_POOL), online=st.booleans())
+    def set_hub_device_online(self, hub: str, online: bool) -> None:
+        """Make a hub device reachable or not (``sim.set_hub_device_online``)."""
+        self.sim.set_hub_device_online(
+            hub, online, account_id=self.account_id, region_name=self.region_name
+        )
+        self.model.set_hub(hub, online, self.now_ms())
+
+    @rule(
+        ref=refs,
+        pick=_picks,
+        config=_edge_configs,
+        sync_online=st.booleans(),
+        delete_online=st.booleans(),
+    )
+    def edge_round_trip(
+        self,
+        ref: str,
+        pick: int | None,
+        config: dict[str, Any],
+        sync_online: bool,
+        delete_online: bool,
+    ) -> None:
+        """What an operator does: start an edge configuration (its hub device
+        reachable or not), wait for the agent and describe it, delete it (the hub
+        reachable or not), wait and describe again. Every call is checked."""
+        ref = self.choose_edge(ref, None if pick is None else pick | 1, configurable=True)
+        hub = config["HubDeviceArn"]
+        self.set_hub_device_online(hub, sync_online)
+        try:
+            self.kv.start_edge_configuration_update(**self.ref_args(ref), EdgeConfig=config)
+        except ClientError:
+            return
+        for _round in range(2):
+            self.wait_for_edge_agents()
+            self._quietly(self.kv.describe_edge_configuration, **self.ref_args(ref))
+            self.sim.advance(1)  # the per-stream rate of DeleteEdgeConfiguration: 1 TPS
+            if _round == 0:
+                self.set_hub_device_online(hub, delete_online)
+                self._quietly(self.kv.delete_edge_configuration, **self.ref_args(ref))
+
+    @precondition(
+        lambda self: any(
+            s.edge is not None and s.edge.due_ms is not None for s in self.model.streams.values()
+        )
+    )
+    @rule()
+    def wait_for_edge_agents(self) -> None:
+        """Let the virtual clock reach every pending edge configuration change."""
+        due = [
+            s.edge.due_ms
+            for s in self.model.streams.values()
+            if s.edge is not None and s.edge.due_ms is not None
+        ]
+        if due:
+            self.sim.advance(max(max(due) - self.now_ms(), 0) / 1000)
+
     # -- rules: the clock -----------------------------------------------------------------
 
     @rule(ms=st.integers(0, 3_000))
@@ -415,7 +672,11 @@ class KinesisVideoStateMachine(RuleBasedStateMachine):
         assert sorted(actual) == sorted(self.model.streams), (
             f"streams {sorted(actual)} != model {sorted(self.model.streams)}"
         )
-        pending = {c.resource: c for c in self.sim.pending()}
+        # A stream's own change and its edge configuration's share the stream's ARN.
+        pending: dict[str, list[ScheduledChange]] = {}
+        for scheduled in self._pending():
+            pending.setdefault(scheduled.resource, []).append(scheduled)
+        edges = self._dumped_edges()
         for name, expected in self.model.streams.items():
             got = actual[name]
             want = {
@@ -430,7 +691,15 @@ class KinesisVideoStateMachine(RuleBasedStateMachine):
                 "tier": expected.tier,
             }
             assert {k: got[k] for k in want} == want, f"{name}: {got} != model {want}"
-            change = pending.get(expected.arn)
+            assert got.get("images") == expected.images, f"{name}: images {got.get('images')}"
+            assert got.get("notifications") == expected.notifications, f"{name}: notifications"
+            changes = pending.get(expected.arn, [])
+            own = [c for c in changes if _is_stream_change(c, expected.status)]
+            self._check_edge(
+                name, expected.edge, edges.get(name), [c for c in changes if c not in own]
+            )
+            change = own[0] if own else None
+            assert len(own) <= 1, f"{name}: {own}"
             if expected.due_ms is None:
                 assert change is None, f"{name} is ACTIVE but has {change}"
             else:
@@ -453,7 +722,7 @@ class KinesisVideoStateMachine(RuleBasedStateMachine):
     def nothing_stays_transient_past_its_delay(self) -> None:
         """No stream is CREATING/UPDATING/DELETING once its delay has passed."""
         now = self.settle()
-        for change in self.sim.pending():
+        for change in self._pending():
             assert to_ms(change.due) > now, f"{change} is overdue at {now}"
         delay = self.model.delays_ms[CREATING]
         for name, got in self._dumped_streams().items():
@@ -488,8 +757,72 @@ class KinesisVideoStateMachine(RuleBasedStateMachine):
         assert len(seen) == len(set(seen)), f"a stream was listed twice: {seen}"
         assert after <= set(seen) <= before, f"listed {seen}; live before {before}, after {after}"
 
+    def _check_edge(
+        self,
+        name: str,
+        expected: ExpectedEdge | None,
+        got: dict[str, Any] | None,
+        changes: list[ScheduledChange],
+    ) -> None:
+        if expected is None:
+            assert got is None and not changes, f"{name}: an edge configuration {got} {changes}"
+            return
+        assert got is not None, f"{name}: no edge configuration, the model has {expected}"
+        self.record(f"edge:{got['status']}")
+        want = {
+            "hub_device_arn": expected.hub,
+            "config": expected.config,
+            "status": expected.status,
+            "created_ms": expected.created_ms,
+            "updated_ms": expected.updated_ms,
+        }
+        assert {k: got[k] for k in want} == want, f"{name}: edge {got} != model {want}"
+        assert (got["failed"] is not None) == expected.failed, f"{name}: edge {got}"
+        if expected.due_ms is None:
+            assert not changes, f"{name}'s edge configuration is {expected.status} with {changes}"
+            return
+        assert len(changes) == 1, f"{name}'s edge configuration: {changes}"
+        after = expected.next_status or "DELETED"
+        assert changes[0].transition == f"{expected.status} -> {after}", changes[0]
+        assert to_ms(changes[0].due) == expected.due_ms, f"{name}: {changes[0]} != {expected}"
+
+    def _step_key(self) -> tuple[int, ...]:
+        # Anything a step can change moves the call count, the clock or the queue.
+        runtime = self.sim.runtime
+        queue = runtime.world.queue
+        return (runtime.calls, runtime.world.now_ms, len(queue.heap), queue.last_seq)
+
+    def _pending(self) -> list[ScheduledChange]:
+        # sim.pending(), once per state of the world (the invariants share it).
+        key = self._step_key()
+        cached = self._pending_cache
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        pending = self.sim.pending()
+        self._pending_cache = (key, pending)
+        return pending
+
+    def _dumped_region(self) -> dict[str, Any]:
+        # The invariants after one step read the same world: dump it once.
+        runtime = self.sim.runtime
+        key = self._step_key()
+        cached = self._region_cache
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        found = runtime.world.regions.get((self.account_id, self.region_name))
+        region: dict[str, Any] = {} if found is None else found.dump()
+        self._region_cache = (key, region)
+        return region
+
+    def _dumped_edges(self) -> dict[str, dict[str, Any]]:
+        return {e["stream"]: e for e in self._dumped_region().get("edge_configurations", [])}
+
     def _dumped_streams(self) -> dict[str, dict[str, Any]]:
-        region = self.sim.runtime.dump().get(f"{self.account_id}/{self.region_name}")
-        if region is None:
-            return {}
-        return {s["name"]: s for s in region["streams"]}
+        return {s["name"]: s for s in self._dumped_region().get("streams", [])}
+
+
+def _is_stream_change(change: ScheduledChange, status: str) -> bool:
+    # A stream's own change starts from its status; its edge configuration's from
+    # SYNCING or DELETING (a DELETING stream has no edge configuration left).
+    before = change.transition.partition(" -> ")[0]
+    return before == status and before in (CREATING, UPDATING, DELETING)

@@ -12,6 +12,7 @@ epoch, Java's int range, a region's partition) come from :mod:`kvsim.core`.
 
 from __future__ import annotations
 
+import copy
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -24,6 +25,19 @@ from ...core.ids import partition
 from ...services.config import Limits, Timings
 from ...services.registry import OPERATIONS
 from .. import strategies as kvs
+from .channel_model import ChannelModel, ExpectedChannel
+from .config_model import (
+    CONFIG_OPERATIONS,
+    DELETE_FAILED,
+    EDGE_DELETING,
+    EDGE_NOT_FOUND,
+    IN_SYNC,
+    NO_RETENTION,
+    SYNC_FAILED,
+    SYNCING,
+    ExpectedEdge,
+    config_member_ok,
+)
 
 __all__ = [
     "ACCOUNT_LIMIT",
@@ -120,6 +134,11 @@ class ExpectedStream:
     tier: str = "HOT"
     #: Data endpoints seen so far, by kind (``"s"`` media, ``"b"`` the rest).
     endpoints: dict[str, str] = field(default_factory=dict)
+    #: The image generation and notification configurations, as set.
+    images: dict[str, Any] | None = None
+    notifications: dict[str, Any] | None = None
+    #: The edge configuration.
+    edge: ExpectedEdge | None = None
 
 
 @dataclass
@@ -137,6 +156,8 @@ class Expectation:
     error: str | None = None
     #: False when the model cannot predict this call (e.g. a foreign NextToken).
     known: bool = True
+    #: The signaling channel the call is about, once found (``model.signaling``'s calls).
+    channel: ExpectedChannel | None = None
 
 
 class ReferenceModel:
@@ -170,6 +191,17 @@ class ReferenceModel:
         self.successes: dict[tuple[str, str | None], list[int]] = {}
         #: ListStreams tokens the model has seen issued → the name they continue after.
         self.tokens: dict[str, str] = {}
+        #: ListEdgeAgentConfigurations tokens likewise.
+        self.edge_tokens: dict[str, str] = {}
+        #: Hub devices marked offline (``Simulator.set_hub_device_online``).
+        self.offline_hubs: set[str] = set()
+        self.edge_delays_ms = {
+            SYNCING: round(timings.edge_sync_delay * 1000),
+            EDGE_DELETING: round(timings.edge_delete_delay * 1000),
+            "window": round(timings.edge_retry_window * 1000),
+        }
+        #: The signaling channels and media storage links (:mod:`.channel_model`).
+        self.signaling = ChannelModel(account_id, region_name, limits, timings)
         self.default_kms_key = (
             f"arn:{partition(region_name)}:kms:{region_name}:{account_id}:alias/aws/kinesisvideo"
         )
@@ -178,7 +210,11 @@ class ReferenceModel:
 
     def settle(self, now_ms: int) -> None:
         """Apply every status change due by ``now_ms``."""
+        self.signaling.settle(now_ms)
         for name, stream in list(self.streams.items()):
+            edge = stream.edge
+            if edge is not None and edge.due_ms is not None and edge.due_ms <= now_ms:
+                self._settle_edge(stream, edge)
             if stream.due_ms is not None and stream.due_ms <= now_ms:
                 if stream.status == DELETING:
                     del self.streams[name]
@@ -186,6 +222,57 @@ class ReferenceModel:
                 else:
                     stream.status = ACTIVE
                     stream.due_ms = None
+
+    def _settle_edge(self, stream: ExpectedStream, edge: ExpectedEdge) -> None:
+        assert edge.due_ms is not None
+        if edge.next_status is None:
+            stream.edge = None  # deleted
+            return
+        edge.status = edge.next_status
+        edge.failed = edge.status in (SYNC_FAILED, DELETE_FAILED)
+        edge.updated_ms = edge.due_ms
+        edge.due_ms = edge.next_status = None
+
+    def plan_edge(self, edge: ExpectedEdge, now_ms: int) -> None:
+        """When and how a SYNCING or DELETING configuration ends: with its hub online,
+        after the sync (delete) delay; offline, when its retry window ends, failed."""
+        online = edge.hub not in self.offline_hubs
+        if edge.status == SYNCING:
+            edge.next_status = IN_SYNC if online else SYNC_FAILED
+        else:
+            edge.next_status = None if online else DELETE_FAILED
+        if online:
+            edge.due_ms = now_ms + self.edge_delays_ms[edge.status]
+        else:
+            edge.due_ms = max(edge.deadline_ms, now_ms)
+
+    def set_hub(self, hub: str, online: bool, now_ms: int) -> None:
+        """Mark a hub device online or offline, as ``sim.set_hub_device_online`` does."""
+        self.settle(now_ms)
+        if online == (hub not in self.offline_hubs):
+            return
+        if online:
+            self.offline_hubs.discard(hub)
+        else:
+            self.offline_hubs.add(hub)
+        for stream in self.streams.values():
+            edge = stream.edge
+            if edge is not None and edge.hub == hub and edge.status in (SYNCING, EDGE_DELETING):
+                self.plan_edge(edge, now_ms)
+
+    def edge_page(self, params: Mapping[str, Any]) -> tuple[list[str], bool]:
+        """Streams on the ListEdgeAgentConfigurations page ``params`` asks for, and
+        whether more follow."""
+        hub = params["HubDeviceArn"]
+        names = sorted(
+            n for n, s in self.streams.items() if s.edge is not None and s.edge.hub == hub
+        )
+        token = params.get("NextToken")
+        if token:
+            after = self.edge_tokens[token]
+            names = [n for n in names if n > after]
+        limit = params.get("MaxResults", 5)
+        return names[:limit], len(names) > limit
 
     def start(self, stream: ExpectedStream, status: str, now_ms: int) -> None:
         """Put ``stream`` into ``status`` until its delay has passed."""
@@ -255,8 +342,18 @@ class ReferenceModel:
     def predict(self, operation: str, params: Mapping[str, Any]) -> Expectation:
         """What ``operation`` with ``params`` should do now (after :meth:`settle`)."""
         expectation = Expectation(operation)
-        if not _valid(operation, params):
+        if self.signaling.handles(operation, params):
+            self.signaling.predict(expectation, params, self)
+            return expectation
+        if not _valid(operation, params) or not all(
+            config_member_ok(operation, member, value, self.region_name) is not False
+            for member, value in params.items()
+        ):
             expectation.invalid = INVALID_ARGUMENT
+            return expectation
+        if operation == "ListEdgeAgentConfigurations":
+            token = params.get("NextToken")
+            expectation.known = not token or token in self.edge_tokens
             return expectation
         if operation == "ListStreams":
             token = params.get("NextToken")
@@ -338,7 +435,67 @@ class ReferenceModel:
             count = len(stream.tags) + sum(1 for key in new if key not in stream.tags)
             if count > self.limits.max_tags_per_resource:
                 return TOO_MANY_TAGS
+        elif operation in CONFIG_OPERATIONS:
+            return self._config_error(operation, params, stream)
         return None
+
+    def _config_error(
+        self, operation: str, params: Mapping[str, Any], stream: ExpectedStream
+    ) -> str | None:
+        edge = stream.edge
+        if operation in ("DescribeEdgeConfiguration", "DeleteEdgeConfiguration"):
+            return EDGE_NOT_FOUND if edge is None else None
+        if operation.startswith("Describe"):
+            return None
+        if stream.status != ACTIVE:
+            return IN_USE
+        if operation == "StartEdgeConfigurationUpdate":
+            if stream.retention == 0:
+                return NO_RETENTION
+            if edge is not None and edge.status in (SYNCING, EDGE_DELETING):
+                return IN_USE
+            if edge is not None and edge.hub != params["EdgeConfig"]["HubDeviceArn"]:
+                return INVALID_ARGUMENT
+            return None
+        member = (
+            "ImageGenerationConfiguration"
+            if operation == "UpdateImageGenerationConfiguration"
+            else "NotificationConfiguration"
+        )
+        config = params.get(member)
+        if config is not None and config["Status"] == "ENABLED" and stream.retention == 0:
+            return NO_RETENTION
+        return None
+
+    def apply_config(
+        self, operation: str, params: Mapping[str, Any], stream: ExpectedStream, now_ms: int
+    ) -> None:
+        """The effect of a successful configuration call on ``stream``."""
+        if operation == "UpdateImageGenerationConfiguration":
+            config = params.get("ImageGenerationConfiguration")
+            stream.images = None if config is None else copy.deepcopy(dict(config))
+        elif operation == "UpdateNotificationConfiguration":
+            config = params.get("NotificationConfiguration")
+            stream.notifications = None if config is None else copy.deepcopy(dict(config))
+        elif operation == "StartEdgeConfigurationUpdate":
+            config = copy.deepcopy(dict(params["EdgeConfig"]))
+            window = self.edge_delays_ms["window"]
+            edge = stream.edge
+            if edge is None:
+                edge = stream.edge = ExpectedEdge(
+                    config["HubDeviceArn"], config, SYNCING, now_ms, now_ms, now_ms + window
+                )
+            else:
+                edge.config, edge.status, edge.failed = config, SYNCING, False
+                edge.updated_ms, edge.deadline_ms = now_ms, now_ms + window
+            self.plan_edge(edge, now_ms)
+        elif operation == "DeleteEdgeConfiguration":
+            edge = stream.edge
+            if edge is not None and edge.status != EDGE_DELETING:
+                edge.status, edge.failed = EDGE_DELETING, False
+                edge.updated_ms = now_ms
+                edge.deadline_ms = now_ms + self.edge_delays_ms["window"]
+                self.plan_edge(edge, now_ms)
 
     # -- effects --------------------------------------------------------------------------
 
@@ -391,6 +548,8 @@ class ReferenceModel:
                 stream.tags.pop(key, None)
         elif operation == "DeleteStream":
             self._detach(stream.device)
+            stream.edge = None  # kvsim rule: the edge configuration goes with the stream
+            self.signaling.drop_stream(stream.arn)  # and so does a channel's link to it
 
     def _attach(self, device: str | None) -> None:
         if device is not None:
@@ -445,6 +604,8 @@ def _valid(operation: str, params: Mapping[str, Any]) -> bool:
 
 
 _TAGGING_BY_STREAM = frozenset({"TagStream", "UntagStream", "ListTagsForStream"})
+#: The operations whose NextToken continues a listing (the tag listings issue none).
+_PAGED = frozenset({"ListStreams", "ListEdgeAgentConfigurations"})
 _ENUMS: dict[str, frozenset[str]] = {
     "APIName": frozenset(API_NAMES),
     "Operation": frozenset({"INCREASE_DATA_RETENTION", "DECREASE_DATA_RETENTION"}),
@@ -485,7 +646,7 @@ def _member_ok(operation: str, member: str, value: Any) -> bool:
         return len(value) <= 1024
     if member == "StreamARN":
         return len(value) <= 1024 and bool(_RESOURCE_ARN(value))
-    if member == "NextToken" and operation != "ListStreams" and value:
+    if member == "NextToken" and operation not in _PAGED and value:
         return False  # all tags fit in one page: kvsim issues no tag-listing tokens
     check = _MEMBER_CHECKS.get(member)
     return True if check is None else bool(check(value))
