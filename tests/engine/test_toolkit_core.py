@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import raises
 
 import kvsim
 from kvsim.cli import main
@@ -139,16 +140,6 @@ def test_fault_arguments_are_checked_at_once(
 # -- least privilege --------------------------------------------------------------------------
 
 # The model lists NotAuthorizedException for these; the others answer AccessDeniedException.
-NOT_AUTHORIZED = {
-    "DescribeStream",
-    "UpdateStream",
-    "UpdateDataRetention",
-    "DeleteStream",
-    "GetDataEndpoint",
-    "TagStream",
-    "UntagStream",
-    "ListTagsForStream",
-}
 VALID_ARGS: dict[str, dict[str, Any]] = {
     "CreateStream": {"StreamName": "x"},
     "DescribeStream": {"StreamName": "a"},
@@ -182,8 +173,61 @@ VALID_ARGS: dict[str, dict[str, Any]] = {
         "CurrentVersion": "v1",
         "StreamStorageConfiguration": {"DefaultStorageTier": "WARM"},
     },
+    "CreateSignalingChannel": {"ChannelName": "c"},
+    "DescribeSignalingChannel": {"ChannelName": "c"},
+    "ListSignalingChannels": {},
+    "UpdateSignalingChannel": {
+        "ChannelARN": "arn:aws:kinesisvideo:us-east-1:123456789012:channel/c/1",
+        "CurrentVersion": "v1",
+    },
+    "DeleteSignalingChannel": {
+        "ChannelARN": "arn:aws:kinesisvideo:us-east-1:123456789012:channel/c/1"
+    },
+    "GetSignalingChannelEndpoint": {
+        "ChannelARN": "arn:aws:kinesisvideo:us-east-1:123456789012:channel/c/1"
+    },
+    "UpdateMediaStorageConfiguration": {
+        "ChannelARN": "arn:aws:kinesisvideo:us-east-1:123456789012:channel/c/1",
+        "MediaStorageConfiguration": {"Status": "DISABLED"},
+    },
+    "DescribeMediaStorageConfiguration": {"ChannelName": "c"},
+    "DescribeMappedResourceConfiguration": {"StreamName": "a"},
+    "UpdateImageGenerationConfiguration": {"StreamName": "a"},
+    "DescribeImageGenerationConfiguration": {"StreamName": "a"},
+    "UpdateNotificationConfiguration": {"StreamName": "a"},
+    "DescribeNotificationConfiguration": {"StreamName": "a"},
+    "StartEdgeConfigurationUpdate": {
+        "StreamName": "a",
+        "EdgeConfig": {
+            "HubDeviceArn": "arn:aws:iot:us-east-1:123456789012:thing/hub",
+            "RecorderConfig": {
+                "MediaSourceConfig": {
+                    "MediaUriSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:s",
+                    "MediaUriType": "RTSP_URI",
+                }
+            },
+        },
+    },
+    "DescribeEdgeConfiguration": {"StreamName": "a"},
+    "DeleteEdgeConfiguration": {"StreamName": "a"},
+    "ListEdgeAgentConfigurations": {"HubDeviceArn": "arn:aws:iot:us-east-1:123456789012:thing/hub"},
 }
 METHOD = {name: op.method for name, op in SIMULATED.items()}
+
+
+# The request member a denial names as its resource, most specific first.
+RESOURCE_MEMBERS = (
+    "StreamName",
+    "ChannelName",
+    "StreamARN",
+    "ChannelARN",
+    "ResourceARN",
+    "HubDeviceArn",
+)
+
+
+def denied_resource(args: dict[str, Any]) -> str:
+    return next((args[m] for m in RESOURCE_MEMBERS if m in args), "*")
 
 
 @pytest.mark.parametrize("operation", OPERATIONS)
@@ -193,14 +237,31 @@ def test_a_client_with_no_allowed_actions_is_denied_everything(operation: str) -
     before = sim._dump()
     with pytest.raises(kvsim.ClientError) as info:
         getattr(kv, METHOD[operation])(**VALID_ARGS[operation])
-    expected = "NotAuthorizedException" if operation in NOT_AUTHORIZED else "AccessDeniedException"
-    assert info.value.response["Error"]["Code"] == expected
-    assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 401
+    # As the real service: AccessDeniedException, HTTP 403, for every operation.
+    assert info.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
     assert info.value.response["Error"]["Message"] == (
         "User: arn:aws:iam::123456789012:user/kvsim is not authorized to perform: "
-        f"kinesisvideo:{operation}"
+        f"kinesisvideo:{operation} on resource: {denied_resource(VALID_ARGS[operation])}"
     )
+    assert isinstance(info.value, kv.exceptions.AccessDeniedException)
     assert sim._dump() == before
+
+
+def test_a_denial_names_the_resource_as_the_request_gave_it() -> None:
+    sim = kvsim.Simulator()
+    arn = sim.client().create_stream(StreamName="cam-1")["StreamARN"]
+    kv = sim.client(allowed_actions=[], identity="arn:aws:sts::123456789012:assumed-role/ro/s1")
+    prefix = (
+        "User: arn:aws:sts::123456789012:assumed-role/ro/s1 is not authorized to perform: "
+        "kinesisvideo:"
+    )
+    by_name = raises(kv.describe_stream, "AccessDeniedException", StreamName="cam-1")
+    assert by_name.response["Error"]["Message"] == prefix + "DescribeStream on resource: cam-1"
+    by_arn = raises(kv.describe_stream, "AccessDeniedException", StreamARN=arn)
+    assert by_arn.response["Error"]["Message"] == prefix + f"DescribeStream on resource: {arn}"
+    listing = raises(kv.list_streams, "AccessDeniedException")
+    assert listing.response["Error"]["Message"] == prefix + "ListStreams on resource: *"
 
 
 def test_read_only_role_with_wildcards() -> None:
@@ -213,7 +274,7 @@ def test_read_only_role_with_wildcards() -> None:
     assert reader.list_tags_for_stream(StreamName="a")["Tags"] == {}
     assert code_of(lambda: reader.create_stream(StreamName="b")) == "AccessDeniedException"
     assert code_of(lambda: reader.tag_stream(StreamName="a", Tags={"k": "v"})) == (
-        "NotAuthorizedException"
+        "AccessDeniedException"
     )
     everything = sim.client(allowed_actions=["kinesisvideo:*"])
     assert code_of(lambda: everything.create_stream(StreamName="b")) == "ok"

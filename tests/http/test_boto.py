@@ -19,7 +19,7 @@ from typing import Any
 import boto3
 import botocore.exceptions
 import pytest
-from _botocore_model import modeled_errors, requests
+from _botocore_model import answered_errors, modeled_errors, requests
 from botocore import xform_name
 from botocore.awsrequest import AWSResponse
 from botocore.client import BaseClient
@@ -62,7 +62,7 @@ def boto_error(method: Callable[..., Any], code: str, status: int = 400, /, **kw
     assert err.response["ResponseMetadata"]["HTTPHeaders"]["x-amzn-errortype"] == code
     assert err.response["ResponseMetadata"]["RetryAttempts"] == 0
     assert err.operation_name == op
-    assert modeled_errors(op)[code] == status
+    assert answered_errors(op)[code] == status
     message = err.response["Error"]["Message"]
     assert err.response["Message"] == message
     assert str(err) == f"An error occurred ({code}) when calling the {op} operation: {message}"
@@ -112,7 +112,7 @@ def test_create_and_describe_stream(sim: kvsim.Simulator, kv: Any) -> None:
         "CreationTime": kvsim.DEFAULT_START,
         "DataRetentionInHours": 24,
     }
-    assert len(info["Version"]) == 10
+    assert len(info["Version"]) == 20
     sim.advance(2)
     assert kv.describe_stream(StreamARN=ARN_1)["StreamInfo"]["Status"] == "ACTIVE"
 
@@ -410,6 +410,44 @@ PARAMS: dict[str, dict[str, Any]] = {
         "CurrentVersion": "v1",
         "StreamStorageConfiguration": {"DefaultStorageTier": "WARM"},
     },
+    "CreateSignalingChannel": {"ChannelName": "door"},
+    "DescribeSignalingChannel": {"ChannelName": "door"},
+    "ListSignalingChannels": {},
+    "UpdateSignalingChannel": {
+        "ChannelARN": "arn:aws:kinesisvideo:us-east-1:123456789012:channel/door/1",
+        "CurrentVersion": "v1",
+    },
+    "DeleteSignalingChannel": {
+        "ChannelARN": "arn:aws:kinesisvideo:us-east-1:123456789012:channel/door/1"
+    },
+    "GetSignalingChannelEndpoint": {
+        "ChannelARN": "arn:aws:kinesisvideo:us-east-1:123456789012:channel/door/1"
+    },
+    "UpdateMediaStorageConfiguration": {
+        "ChannelARN": "arn:aws:kinesisvideo:us-east-1:123456789012:channel/door/1",
+        "MediaStorageConfiguration": {"Status": "DISABLED"},
+    },
+    "DescribeMediaStorageConfiguration": {"ChannelName": "door"},
+    "DescribeMappedResourceConfiguration": {"StreamName": "cam-1"},
+    "UpdateImageGenerationConfiguration": {"StreamName": "cam-1"},
+    "DescribeImageGenerationConfiguration": {"StreamName": "cam-1"},
+    "UpdateNotificationConfiguration": {"StreamName": "cam-1"},
+    "DescribeNotificationConfiguration": {"StreamName": "cam-1"},
+    "StartEdgeConfigurationUpdate": {
+        "StreamName": "cam-1",
+        "EdgeConfig": {
+            "HubDeviceArn": "arn:aws:iot:us-east-1:123456789012:thing/hub",
+            "RecorderConfig": {
+                "MediaSourceConfig": {
+                    "MediaUriSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:s",
+                    "MediaUriType": "RTSP_URI",
+                }
+            },
+        },
+    },
+    "DescribeEdgeConfiguration": {"StreamName": "cam-1"},
+    "DeleteEdgeConfiguration": {"StreamName": "cam-1"},
+    "ListEdgeAgentConfigurations": {"HubDeviceArn": "arn:aws:iot:us-east-1:123456789012:thing/hub"},
 }
 
 MODELED = [(op, code) for op in kvsim.OPERATIONS for code in sorted(modeled_errors(op))]
@@ -422,7 +460,7 @@ def test_every_modeled_error_reaches_user_code(
     sim.faults.add(op, code, times=1, message="injected")
     method = getattr(plain, xform_name(op))
     with kvsim.boto.mock(sim):
-        err = boto_error(method, code, modeled_errors(op)[code], **PARAMS[op])
+        err = boto_error(method, code, answered_errors(op)[code], **PARAMS[op])
     assert err.response["Error"]["Message"] == "injected"
 
 
@@ -452,13 +490,14 @@ def test_throttling_is_not_retried_by_botocore() -> None:
 
 
 def test_unsimulated_operation_is_a_clear_error(sim: kvsim.Simulator, kv: Any) -> None:
+    media = kvsim.boto.client(sim, service_name="kinesis-video-archived-media")
     with pytest.raises(botocore.exceptions.ClientError) as info:
-        kv.create_signaling_channel(ChannelName="chan")
+        media.get_hls_streaming_session_url(StreamName="chan")
     err = info.value
     assert err.response["Error"]["Code"] == "UnsupportedOperationException"
     assert err.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     assert err.response["ResponseMetadata"]["RetryAttempts"] == 0
-    assert "kvsim does not simulate CreateSignalingChannel" in err.response["Error"]["Message"]
+    assert "kvsim does not simulate GetHLSStreamingSessionURL" in err.response["Error"]["Message"]
     assert sim.now == kvsim.DEFAULT_START
 
 

@@ -38,6 +38,7 @@ from _botocore_model import (
     constraints,
     error_shapes,
     input_shape,
+    kit,
     leaves,
     model_violations,
     modeled_errors,
@@ -62,7 +63,7 @@ from kvsim.errors import (
     InvalidArgumentException,
     ParamValidationError,
 )
-from kvsim.model.validation import Integer, List, Map, String, Structure, TagText
+from kvsim.model.validation import Integer, List, Map, String, Structure, TagText, Typed
 from kvsim.services.registry import INPUTS, OPERATIONS
 
 ACCOUNT = "123456789012"
@@ -81,6 +82,7 @@ DEVIATION_ERRORS: dict[tuple[str, tuple[str, ...], str], str] = {
     ("CreateStream", ("Tags",), "max"): TOO_MANY_TAGS,
     ("TagStream", ("Tags",), "max"): TOO_MANY_TAGS,
     ("TagResource", ("Tags",), "max"): TOO_MANY_TAGS,
+    ("CreateSignalingChannel", ("Tags",), "max"): TOO_MANY_TAGS,
     **{(op, ("StreamARN",), "pattern"): BAD_RESOURCE for op in TAG_STREAM_OPS},
 }
 
@@ -94,12 +96,15 @@ SHAPE_DEVIATIONS = {(op, path, kind) for (op, path, kind) in DEVIATION_ERRORS}
 
 @dataclass
 class World:
-    """A simulator with one ACTIVE, tagged stream ``cam-1`` and a client on it."""
+    """A simulator with one ACTIVE, tagged stream ``cam-1``, one ACTIVE channel
+    ``door-1`` and a client on them."""
 
     sim: kvsim.Simulator
     kv: KinesisVideoClient
     arn: str
     version: str
+    channel_arn: str = ""
+    channel_version: str = ""
 
 
 def make_world(**options: Any) -> World:
@@ -109,9 +114,14 @@ def make_world(**options: Any) -> World:
     arn = kv.create_stream(
         StreamName="cam-1", DeviceName="dev-1", DataRetentionInHours=24, Tags={"team": "video"}
     )["StreamARN"]
+    channel = kv.create_signaling_channel(ChannelName="door-1")["ChannelARN"]
+    sim.run_until_idle()
+    # An IN_SYNC edge configuration on cam-1, for the edge operations.
+    kv.start_edge_configuration_update(StreamName="cam-1", EdgeConfig=minimal_edge_config())
     sim.run_until_idle()
     version = kv.describe_stream(StreamARN=arn)["StreamInfo"]["Version"]
-    return World(sim, kv, arn, version)
+    channel_version = kv.describe_signaling_channel(ChannelARN=channel)["ChannelInfo"]["Version"]
+    return World(sim, kv, arn, version, channel, channel_version)
 
 
 def base_request(op: str, w: World) -> dict[str, Any]:
@@ -159,7 +169,55 @@ def base_request(op: str, w: World) -> dict[str, Any]:
             "CurrentVersion": w.version,
             "StreamStorageConfiguration": {"DefaultStorageTier": "WARM"},
         },
+        **channel_requests(w),
+        **config_requests(w),
     }[op]
+
+
+def channel_requests(w: World) -> dict[str, dict[str, Any]]:
+    """The maximal successful requests of the channel and media storage operations."""
+    channel = {"ChannelName": "door-1", "ChannelARN": w.channel_arn}
+    return {
+        "CreateSignalingChannel": {
+            "ChannelName": "door-2",
+            "ChannelType": "SINGLE_MASTER",
+            "SingleMasterConfiguration": {"MessageTtlSeconds": 30},
+            "Tags": [{"Key": "team", "Value": "video"}],
+        },
+        "DescribeSignalingChannel": channel,
+        "ListSignalingChannels": {
+            "MaxResults": 10,
+            "NextToken": "",
+            "ChannelNameCondition": {"ComparisonOperator": "BEGINS_WITH", "ComparisonValue": "d"},
+        },
+        "UpdateSignalingChannel": {
+            "ChannelARN": w.channel_arn,
+            "CurrentVersion": w.channel_version,
+            "SingleMasterConfiguration": {"MessageTtlSeconds": 120},
+        },
+        "DeleteSignalingChannel": {
+            "ChannelARN": w.channel_arn,
+            "CurrentVersion": w.channel_version,
+        },
+        "GetSignalingChannelEndpoint": {
+            "ChannelARN": w.channel_arn,
+            "SingleMasterChannelEndpointConfiguration": {
+                "Protocols": ["WSS", "HTTPS"],
+                "Role": "VIEWER",
+            },
+        },
+        "UpdateMediaStorageConfiguration": {
+            "ChannelARN": w.channel_arn,
+            "MediaStorageConfiguration": {"StreamARN": w.arn, "Status": "ENABLED"},
+        },
+        "DescribeMediaStorageConfiguration": channel,
+        "DescribeMappedResourceConfiguration": {
+            "StreamName": "cam-1",
+            "StreamARN": w.arn,
+            "MaxResults": 1,
+            "NextToken": "",
+        },
+    }
 
 
 def call(kv: KinesisVideoClient, op: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -235,9 +293,13 @@ class Recorder:
             infos = [response["StreamInfo"]]
         for info in infos:
             self.versions[info["StreamName"]] = info["Version"]
-        arn = response.get("StreamARN")
-        if arn is not None and arn not in self.arns:
-            self.arns.append(arn)
+        for key in ("StreamARN", "ChannelARN"):
+            arn = response.get(key)
+            if arn is not None and arn not in self.arns:
+                self.arns.append(arn)
+        for info in response.get("ChannelInfoList", [response.get("ChannelInfo")]):
+            if info is not None:
+                self.versions[info["ChannelName"]] = info["Version"]
         if response.get("NextToken"):
             self.tokens.append(response["NextToken"])
 
@@ -255,7 +317,14 @@ def test_kvsim_simulates_exactly_the_listed_operations_and_all_exist_in_the_mode
     assert set(OPERATIONS) <= model_ops
 
 
-_KINDS = {Structure: "structure", String: "string", Integer: "integer", List: "list", Map: "map"}
+_KINDS = {
+    Structure: "structure",
+    String: "string",
+    Integer: "integer",
+    List: "list",
+    Map: "map",
+    Typed: "boolean",  # the only Typed shape of the simulated inputs (DeleteAfterUpload)
+}
 
 
 def _kind_of(ours: object) -> str:
@@ -286,6 +355,8 @@ def shape_differences(
             if name in ours.members:
                 found += shape_differences(ours.members[name], member, (*path, name))
         return found
+    if kind == "boolean":
+        return found  # a type and nothing else
     compare("min", ours.min, meta.get("min"))
     compare("max", ours.max, meta.get("max"))
     if kind == "string":
@@ -450,6 +521,95 @@ def realistic_scenario(rec: Recorder) -> None:
     sim.run_until_idle()
     rec(kv, "ListStreams")
     sim._check()
+    channel_scenario(rec)
+    config_scenario(rec)
+
+
+def channel_scenario(rec: Recorder) -> None:
+    """Every channel and media storage operation, succeeding in the states where it can."""
+    sim = kvsim.Simulator(seed=4)
+    kv = sim.client("kinesisvideo", region_name=REGION, account_id=ACCOUNT)
+    cn = sim.client("kinesisvideo", region_name="cn-north-1", account_id=ACCOUNT)
+    full = rec(
+        kv,
+        "CreateSignalingChannel",
+        ChannelName="door-full",
+        ChannelType="SINGLE_MASTER",
+        SingleMasterConfiguration={"MessageTtlSeconds": 120},
+        Tags=[{"Key": "team", "Value": "video"}, {"Key": "é", "Value": ""}],
+    )
+    bare = rec(kv, "CreateSignalingChannel", ChannelName="c" * 256)
+    far = rec(cn, "CreateSignalingChannel", ChannelName="door-cn")
+    store = rec(kv, "CreateStream", StreamName="store", DataRetentionInHours=24)
+    assert isinstance(full, dict) and isinstance(bare, dict) and isinstance(far, dict)
+    assert isinstance(store, dict)
+    door, plain, stream = full["ChannelARN"], bare["ChannelARN"], store["StreamARN"]
+    # CREATING: describe, list, read configurations and tags.
+    rec(kv, "DescribeSignalingChannel", ChannelName="door-full")
+    rec(kv, "DescribeSignalingChannel", ChannelARN=plain)
+    rec(kv, "ListSignalingChannels")
+    rec(kv, "DescribeMediaStorageConfiguration", ChannelName="door-full")
+    rec(kv, "ListTagsForResource", ResourceARN=plain)
+    rec(kv, "DescribeMappedResourceConfiguration", StreamName="store")
+    sim.run_until_idle()
+    enabled = {"StreamARN": stream, "Status": "ENABLED"}
+    rec(kv, "UpdateMediaStorageConfiguration", ChannelARN=door, MediaStorageConfiguration=enabled)
+    rec(kv, "DescribeMediaStorageConfiguration", ChannelARN=door)
+    rec(kv, "DescribeMappedResourceConfiguration", StreamARN=stream, MaxResults=1)
+    every = {"Protocols": ["WSS", "HTTPS", "WEBRTC"], "Role": "VIEWER"}
+    rec(
+        kv,
+        "GetSignalingChannelEndpoint",
+        ChannelARN=door,
+        SingleMasterChannelEndpointConfiguration=every,
+    )
+    rec(kv, "GetSignalingChannelEndpoint", ChannelARN=plain)
+    rec(cn, "GetSignalingChannelEndpoint", ChannelARN=far["ChannelARN"])
+    rec(kv, "TagResource", ResourceARN=door, Tags=[{"Key": "env", "Value": "prod"}])
+    rec(kv, "ListTagsForResource", ResourceARN=door)
+    rec(kv, "UntagResource", ResourceARN=door, TagKeyList=["env", "absent"])
+    for i in range(5):
+        rec(kv, "CreateSignalingChannel", ChannelName=f"page-{i}")
+    for page_size in (1, 2, 10_000):
+        token: str | None = None
+        while True:
+            extra = {"NextToken": token} if token else {}
+            page = rec(kv, "ListSignalingChannels", MaxResults=page_size, **extra)
+            assert isinstance(page, dict)
+            token = page.get("NextToken")
+            if not token:
+                break
+    condition = {"ComparisonOperator": "BEGINS_WITH", "ComparisonValue": "page"}
+    rec(kv, "ListSignalingChannels", ChannelNameCondition=condition)
+    rec(kv, "DescribeSignalingChannel", ChannelName="door-full")
+    ttl = {"MessageTtlSeconds": 5}
+    version = rec.versions["door-full"]
+    rec(
+        kv,
+        "UpdateSignalingChannel",
+        ChannelARN=door,
+        CurrentVersion=version,
+        SingleMasterConfiguration=ttl,
+    )
+    # UPDATING: reads and endpoints still work.
+    rec(kv, "DescribeSignalingChannel", ChannelName="door-full")
+    rec(kv, "GetSignalingChannelEndpoint", ChannelARN=door)
+    sim.run_until_idle()
+    rec(kv, "DescribeSignalingChannel", ChannelARN=door)
+    rec(kv, "UpdateSignalingChannel", ChannelARN=door, CurrentVersion=rec.versions["door-full"])
+    sim.run_until_idle()
+    disabled = {"Status": "DISABLED"}
+    rec(kv, "UpdateMediaStorageConfiguration", ChannelARN=door, MediaStorageConfiguration=disabled)
+    rec(kv, "DescribeMappedResourceConfiguration", StreamARN=stream)
+    rec(kv, "DescribeSignalingChannel", ChannelARN=door)
+    rec(kv, "DeleteSignalingChannel", ChannelARN=door, CurrentVersion=rec.versions["door-full"])
+    rec(kv, "DeleteSignalingChannel", ChannelARN=plain)
+    # DELETING: still described and listed.
+    rec(kv, "DescribeSignalingChannel", ChannelName="door-full")
+    rec(kv, "ListSignalingChannels")
+    sim.run_until_idle()
+    rec(kv, "ListSignalingChannels")
+    sim._check()
 
 
 def test_every_response_of_a_realistic_scenario_conforms_to_its_output_shape() -> None:
@@ -458,7 +618,7 @@ def test_every_response_of_a_realistic_scenario_conforms_to_its_output_shape() -
     assert sorted(rec.successes) == sorted(OPERATIONS)
     assert rec.observed() == {}
     # Tag listings of untagged streams happened, each checked for exactly the empty-map issue.
-    assert rec.empty_tag_listings == 3
+    assert rec.empty_tag_listings == 4
 
 
 def test_an_empty_tag_listing_breaks_only_the_maps_min_which_botocore_does_not_check() -> None:
@@ -617,6 +777,142 @@ def _bad_inputs(rec: Recorder, kv: KinesisVideoClient, arn: str, elsewhere: str)
     rec(kv, "CreateStream", StreamName="x", Tags={})
 
 
+def _channel_sweep(
+    rec: Recorder,
+    sim: kvsim.Simulator,
+    kv: KinesisVideoClient,
+    other: KinesisVideoClient,
+    stream: str,
+) -> None:
+    """Every channel operation on a channel in each status, then the bad inputs."""
+    enable = {"StreamARN": stream, "Status": "ENABLED"}
+    for status in ("CREATING", "ACTIVE", "UPDATING", "DELETING", "GONE"):
+        name = f"c-{status.lower()}"
+        created = rec(
+            kv, "CreateSignalingChannel", ChannelName=name, Tags=[{"Key": "t", "Value": "1"}]
+        )
+        assert isinstance(created, dict)
+        arn = created["ChannelARN"]
+        if status != "CREATING":
+            sim.run_until_idle()
+            rec(kv, "DescribeSignalingChannel", ChannelName=name)
+        if status == "UPDATING":
+            rec(kv, "UpdateSignalingChannel", ChannelARN=arn, CurrentVersion=rec.versions[name])
+        elif status in ("DELETING", "GONE"):
+            rec(kv, "DeleteSignalingChannel", ChannelARN=arn)
+            if status == "GONE":
+                sim.run_until_idle()
+        rec(kv, "UpdateSignalingChannel", ChannelARN=arn, CurrentVersion=_STALE)
+        rec(kv, "DeleteSignalingChannel", ChannelARN=arn, CurrentVersion=_STALE)
+        rec(kv, "CreateSignalingChannel", ChannelName=name)
+        for ident in (
+            {"ChannelName": name},
+            {"ChannelARN": arn},
+            {"ChannelName": name, "ChannelARN": arn},
+        ):
+            rec(kv, "DescribeSignalingChannel", **ident)
+            rec(kv, "DescribeMediaStorageConfiguration", **ident)
+        rec(kv, "GetSignalingChannelEndpoint", ChannelARN=arn)
+        webrtc = {"Protocols": ["WEBRTC"]}
+        rec(
+            kv,
+            "GetSignalingChannelEndpoint",
+            ChannelARN=arn,
+            SingleMasterChannelEndpointConfiguration=webrtc,
+        )
+        rec(kv, "UpdateMediaStorageConfiguration", ChannelARN=arn, MediaStorageConfiguration=enable)
+        rec(
+            kv,
+            "GetSignalingChannelEndpoint",
+            ChannelARN=arn,
+            SingleMasterChannelEndpointConfiguration=webrtc,
+        )
+        rec(kv, "DescribeMappedResourceConfiguration", StreamARN=stream)
+        disable = {"Status": "DISABLED"}
+        rec(
+            kv, "UpdateMediaStorageConfiguration", ChannelARN=arn, MediaStorageConfiguration=disable
+        )
+        rec(kv, "TagResource", ResourceARN=arn, Tags=[{"Key": "r", "Value": "3"}])
+        rec(kv, "ListTagsForResource", ResourceARN=arn)
+        rec(kv, "UntagResource", ResourceARN=arn, TagKeyList=["r"])
+        condition = {"ComparisonOperator": "BEGINS_WITH", "ComparisonValue": name}
+        rec(kv, "ListSignalingChannels", ChannelNameCondition=condition)
+        rec(kv, "DescribeSignalingChannel", ChannelARN=arn)
+        for _ in range(2):
+            version = rec.versions.get(name, _STALE)
+            rec(kv, "UpdateSignalingChannel", ChannelARN=arn, CurrentVersion=version)
+        sim.run_until_idle()
+        rec(kv, "DescribeSignalingChannel", ChannelARN=arn)
+        rec(
+            kv,
+            "DeleteSignalingChannel",
+            ChannelARN=arn,
+            CurrentVersion=rec.versions.get(name, _STALE),
+        )
+        rec(kv, "DeleteSignalingChannel", ChannelARN=arn)
+    # Bad inputs: no channel named, mismatched, foreign or stream ARNs, bad tokens, bad links.
+    far = rec(other, "CreateSignalingChannel", ChannelName="far")
+    mine = rec(kv, "CreateSignalingChannel", ChannelName="mine")
+    thief = rec(kv, "CreateSignalingChannel", ChannelName="thief")
+    dry = rec(kv, "CreateStream", StreamName="dry")
+    assert isinstance(far, dict) and isinstance(mine, dict) and isinstance(thief, dict)
+    assert isinstance(dry, dict)
+    sim.run_until_idle()
+    arn, foreign = mine["ChannelARN"], far["ChannelARN"]
+    for op in ("DescribeSignalingChannel", "DescribeMediaStorageConfiguration"):
+        rec(kv, op)
+        rec(kv, op, ChannelName="other", ChannelARN=arn)
+        rec(kv, op, ChannelARN=foreign)
+        rec(kv, op, ChannelName="bad name!")
+        rec(kv, op, ChannelARN=stream)
+    for op, extra in (
+        ("UpdateSignalingChannel", {"CurrentVersion": _STALE}),
+        ("DeleteSignalingChannel", {}),
+        ("GetSignalingChannelEndpoint", {}),
+    ):
+        rec(kv, op, ChannelARN=foreign, **extra)
+        rec(kv, op, ChannelARN="not-an-arn", **extra)
+    rec(kv, "ListSignalingChannels", NextToken="Zm9v")
+    rec(kv, "ListSignalingChannels", ChannelNameCondition={"ComparisonOperator": "BEGINS_WITH"})
+    rec(kv, "CreateSignalingChannel", ChannelName="mesh", ChannelType="FULL_MESH")
+    rec(
+        kv,
+        "CreateSignalingChannel",
+        ChannelName="ttl",
+        SingleMasterConfiguration={"MessageTtlSeconds": 121},
+    )
+    link = {"ChannelARN": arn}
+    rec(
+        kv,
+        "UpdateMediaStorageConfiguration",
+        **link,
+        MediaStorageConfiguration={"Status": "ENABLED"},
+    )
+    rec(
+        kv,
+        "UpdateMediaStorageConfiguration",
+        **link,
+        MediaStorageConfiguration={"Status": "DISABLED", "StreamARN": stream},
+    )
+    no_data = {"Status": "ENABLED", "StreamARN": dry["StreamARN"]}
+    rec(kv, "UpdateMediaStorageConfiguration", **link, MediaStorageConfiguration=no_data)
+    rec(kv, "UpdateMediaStorageConfiguration", **link, MediaStorageConfiguration=enable)
+    rec(
+        kv,
+        "UpdateMediaStorageConfiguration",
+        ChannelARN=thief["ChannelARN"],
+        MediaStorageConfiguration=enable,
+    )
+    rec(kv, "UpdateMediaStorageConfiguration", ChannelARN=foreign, MediaStorageConfiguration=enable)
+    outside = {"Status": "ENABLED", "StreamARN": stream.replace(REGION, "eu-west-1")}
+    rec(kv, "UpdateMediaStorageConfiguration", **link, MediaStorageConfiguration=outside)
+    rec(kv, "DescribeMappedResourceConfiguration")
+    rec(kv, "DescribeMappedResourceConfiguration", StreamName="absent")
+    rec(kv, "DescribeMappedResourceConfiguration", StreamARN=stream, NextToken="abc")
+    rec(kv, "DescribeMappedResourceConfiguration", StreamARN=arn)
+    rec(kv, "TagResource", ResourceARN=foreign, Tags=[{"Key": "a", "Value": "b"}])
+
+
 def test_errors_of_a_sweep_over_states_and_bad_inputs_are_modeled_with_their_status() -> None:
     rec = Recorder()
     sim = kvsim.Simulator(
@@ -635,6 +931,8 @@ def test_errors_of_a_sweep_over_states_and_bad_inputs_are_modeled_with_their_sta
     assert isinstance(foreign, dict)
     arn = _put_in_status(rec, sim, kv, "target", "ACTIVE")
     _bad_inputs(rec, kv, arn, foreign["StreamARN"])
+    _channel_sweep(rec, sim, kv, other, arn)
+    _config_sweep(rec, sim, kv)
     sim._check()
     found = {"ResourceNotFoundException", INVALID_ARGUMENT}
     updates = found | {"ResourceInUseException", "VersionMismatchException"}
@@ -654,6 +952,17 @@ def test_errors_of_a_sweep_over_states_and_bad_inputs_are_modeled_with_their_sta
         "ListTagsForResource": found,
         "DescribeStreamStorageConfiguration": found,
         "UpdateStreamStorageConfiguration": updates,
+        "CreateSignalingChannel": {"ResourceInUseException", INVALID_ARGUMENT},
+        "DescribeSignalingChannel": found,
+        "ListSignalingChannels": {INVALID_ARGUMENT},
+        "UpdateSignalingChannel": updates,
+        "DeleteSignalingChannel": updates,
+        "GetSignalingChannelEndpoint": found | {"ResourceInUseException"},
+        "UpdateMediaStorageConfiguration": found
+        | {"ResourceInUseException", "NoDataRetentionException"},
+        "DescribeMediaStorageConfiguration": found,
+        "DescribeMappedResourceConfiguration": found,
+        **CONFIG_SWEEP_ERRORS,
     }
     assert sorted(rec.successes) == sorted(OPERATIONS)
 
@@ -663,7 +972,15 @@ _THROTTLE_CASES = [
     for scope in ("account", "stream")
     for op in OPERATIONS
     # CreateStream and ListStreams have no per-stream rate.
-    if scope == "account" or op not in ("CreateStream", "ListStreams")
+    if scope == "account"
+    or op
+    not in (
+        "CreateStream",
+        "ListStreams",
+        "CreateSignalingChannel",
+        "ListSignalingChannels",
+        "ListEdgeAgentConfigurations",
+    )
 ]
 
 
@@ -754,6 +1071,26 @@ def test_quota_errors_are_modeled_with_their_status() -> None:
     }
 
 
+def test_channel_quota_errors_are_modeled_with_their_status() -> None:
+    rec = Recorder()
+    limits = kvsim.Limits(max_channels_per_account=2, max_tags_per_resource=2, throttling=False)
+    sim = kvsim.Simulator(seed=2, limits=limits)
+    kv = sim.client("kinesisvideo", region_name=REGION, account_id=ACCOUNT)
+    two = [{"Key": "1", "Value": ""}, {"Key": "2", "Value": ""}]
+    a = rec(kv, "CreateSignalingChannel", ChannelName="a", Tags=two)
+    assert isinstance(a, dict)
+    rec(kv, "CreateSignalingChannel", ChannelName="x", Tags=[*two, {"Key": "3", "Value": ""}])
+    rec(kv, "CreateSignalingChannel", ChannelName="b")
+    rec(kv, "CreateSignalingChannel", ChannelName="x")
+    rec(kv, "TagResource", ResourceARN=a["ChannelARN"], Tags=[{"Key": "3", "Value": ""}])
+    rec(kv, "TagResource", ResourceARN=a["ChannelARN"], Tags=[{"Key": "1", "Value": "v"}])
+    sim._check()
+    assert rec.observed() == {
+        "CreateSignalingChannel": {TOO_MANY_TAGS, "AccountChannelLimitExceededException"},
+        "TagResource": {TOO_MANY_TAGS},
+    }
+
+
 # A small, crowded world: few names, low limits, short delays, real rates.
 _SWEEP_NAMES = ("a", "b", "c", "d")
 _SWEEP_LIMITS = kvsim.Limits(
@@ -803,6 +1140,8 @@ def _random_params(rng: random.Random, op: str, rec: Recorder, arns: list[str]) 
         return params
     if op == "DeleteStream":
         return {"StreamARN": arn, **({"CurrentVersion": version} if pick((True, False)) else {})}
+    if op in _CHANNEL_OPS:
+        return _random_channel_params(pick, op, name, arn, rec)
     if op in ("TagResource", "UntagResource", "ListTagsForResource"):
         return {
             "TagResource": {
@@ -827,8 +1166,68 @@ def _random_params(rng: random.Random, op: str, rec: Recorder, arns: list[str]) 
         "GetDataEndpoint": {"APIName": pick(("PUT_MEDIA", "GET_IMAGES"))},
         "TagStream": {"Tags": tags or {"k0": ""}},
         "UntagStream": {"TagKeyList": keys},
+        **_random_config_params(pick),
     }.get(op, {})
+    if op == "ListEdgeAgentConfigurations":
+        token = pick((None, "Zm9v", *rec.tokens[-2:]))
+        return {
+            "HubDeviceArn": HUB,
+            "MaxResults": pick((1, 2)),
+            **({"NextToken": token} if token else {}),
+        }
     return {**ident, **extra}
+
+
+def _random_config_params(pick: Callable[[Any], Any]) -> dict[str, dict[str, Any]]:
+    """The members besides the stream of each configuration operation, good or bad."""
+    image = {**full_image_config(), "SamplingInterval": pick((200, 199, 1000))}
+    return {
+        "UpdateImageGenerationConfiguration": pick(({"ImageGenerationConfiguration": image}, {})),
+        "UpdateNotificationConfiguration": pick(({"NotificationConfiguration": NOTIFICATION}, {})),
+        "StartEdgeConfigurationUpdate": {
+            "EdgeConfig": minimal_edge_config(pick((HUB, HUB.replace("hub-1", "hub-2"))))
+        },
+    }
+
+
+_CHANNEL_OPS = (
+    "CreateSignalingChannel",
+    "DescribeSignalingChannel",
+    "ListSignalingChannels",
+    "UpdateSignalingChannel",
+    "DeleteSignalingChannel",
+    "GetSignalingChannelEndpoint",
+    "UpdateMediaStorageConfiguration",
+    "DescribeMediaStorageConfiguration",
+)
+
+
+def _random_channel_params(
+    pick: Callable[[Any], Any], op: str, name: str, arn: str, rec: Recorder
+) -> dict[str, Any]:
+    """Arguments of a channel operation, good or bad (``arn`` may be a stream's)."""
+    version = rec.versions.get(name, _STALE) if pick((True, False)) else _STALE
+    ident = pick(({"ChannelName": name}, {"ChannelARN": arn}, {}))
+    if op == "CreateSignalingChannel":
+        tags = [{"Key": f"k{i}", "Value": "v"} for i in range(pick((0, 1, 4)))]
+        return {"ChannelName": name, **({"Tags": tags} if tags else {})}
+    if op == "ListSignalingChannels":
+        return {"MaxResults": pick((1, 2)), **({"NextToken": "Zm9v"} if pick((0, 0, 1)) else {})}
+    if op == "UpdateSignalingChannel":
+        return {"ChannelARN": arn, "CurrentVersion": version}
+    if op == "DeleteSignalingChannel":
+        return {"ChannelARN": arn, **({"CurrentVersion": version} if pick((True, False)) else {})}
+    if op == "GetSignalingChannelEndpoint":
+        protocols = pick((["WSS"], ["HTTPS", "WEBRTC"]))
+        return {
+            "ChannelARN": arn,
+            "SingleMasterChannelEndpointConfiguration": {"Protocols": protocols},
+        }
+    if op == "UpdateMediaStorageConfiguration":
+        status = pick(("ENABLED", "DISABLED"))
+        configuration = {"Status": status, **({"StreamARN": arn} if pick((True, False)) else {})}
+        return {"ChannelARN": pick(rec.arns), "MediaStorageConfiguration": configuration}
+    return ident
 
 
 @given(steps=st.lists(st.integers(0, 2**32 - 1), min_size=10, max_size=_SWEEP_STEPS))
@@ -839,6 +1238,7 @@ def test_random_sweeps_answer_conforming_responses_and_modeled_errors(steps: lis
     kv = sim.client("kinesisvideo", region_name=REGION, account_id=ACCOUNT)
     for name in _SWEEP_NAMES[:2]:
         rec(kv, "CreateStream", StreamName=name, Tags={"k0": "v"})
+        rec(kv, "CreateSignalingChannel", ChannelName=name)
     arns = [
         *rec.arns,
         f"arn:aws:kinesisvideo:{REGION}:{ACCOUNT}:stream/a/1",
@@ -869,6 +1269,18 @@ def _constraint_cases() -> list[Any]:
             if c.kind == "required":
                 cases.append(pytest.param(op, c, None, id=f"{op}-{c}"))
             for i, value in enumerate(violating_values(c)):
+                if (
+                    c.kind == "max"
+                    and isinstance(value, dict)
+                    and len(value) <= c.shape.metadata["max"]
+                ):
+                    continue  # a map keyed by a smaller enum (FormatConfig) cannot exceed its max
+                if (
+                    c.kind == "max"
+                    and "pattern" in c.shape.metadata
+                    and (value is None or not kit(c.shape).matches(value))
+                ):
+                    continue  # the pattern bounds the length too ([^\n]{11,100}): one breaks both
                 cases.append(pytest.param(op, c, value, id=f"{op}-{c}-{i}"))
     return cases
 
@@ -1001,6 +1413,7 @@ WRONG_TYPES: dict[str, tuple[Any, ...]] = {
     "list": ("key", None, 3, {"a": "b"}, {"k"}),
     "map": ([["k", "v"]], "k=v", None, 3),
     "structure": ("HOT", None, ["HOT"], 3),
+    "boolean": ("true", 1, 0, None, [True]),
 }
 
 
@@ -1260,3 +1673,248 @@ def test_tag_lengths_count_utf16_code_units_as_java_does() -> None:
     assert error.message.endswith(
         "Map value must satisfy constraint: [Member must have length less than or equal to 256]"
     )
+
+
+# == the image generation, notification and edge configurations ===========================
+
+HUB = f"arn:aws:iot:{REGION}:{ACCOUNT}:thing/hub-1"
+SECRET = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:cam"
+EDGE_NOT_FOUND = "StreamEdgeConfigurationNotFoundException"
+
+
+def minimal_edge_config(hub: str = HUB) -> dict[str, Any]:
+    """The smallest valid ``EdgeConfig`` for hub device ``hub``."""
+    return {
+        "HubDeviceArn": hub,
+        "RecorderConfig": {
+            "MediaSourceConfig": {"MediaUriSecretArn": SECRET, "MediaUriType": "RTSP_URI"}
+        },
+    }
+
+
+def full_edge_config(hub: str = HUB) -> dict[str, Any]:
+    """An ``EdgeConfig`` setting every member of the model."""
+    schedule = {"ScheduleExpression": "0 0/5 * * * ?", "DurationInSeconds": 600}
+    return {
+        "HubDeviceArn": hub,
+        "RecorderConfig": {
+            "MediaSourceConfig": {"MediaUriSecretArn": SECRET, "MediaUriType": "FILE_URI"},
+            "ScheduleConfig": schedule,
+        },
+        "UploaderConfig": {"ScheduleConfig": dict(schedule)},
+        "DeletionConfig": {
+            "EdgeRetentionInHours": 720,
+            "LocalSizeConfig": {
+                "MaxLocalMediaSizeInMB": 64,
+                "StrategyOnFullSize": "DELETE_OLDEST_MEDIA",
+            },
+            "DeleteAfterUpload": False,
+        },
+    }
+
+
+def full_image_config(region: str = REGION) -> dict[str, Any]:
+    """An ``ImageGenerationConfiguration`` setting every member of the model."""
+    return {
+        "Status": "ENABLED",
+        "ImageSelectorType": "PRODUCER_TIMESTAMP",
+        "DestinationConfig": {"Uri": "s3://bucket/prefix", "DestinationRegion": region},
+        "SamplingInterval": 200,
+        "Format": "JPEG",
+        "FormatConfig": {"JPEGQuality": "80"},
+        "WidthPixels": 3840,
+        "HeightPixels": 2160,
+    }
+
+
+NOTIFICATION = {
+    "Status": "ENABLED",
+    "DestinationConfig": {"Uri": f"arn:aws:sns:{REGION}:{ACCOUNT}:camera-events"},
+}
+
+
+def config_requests(w: World) -> dict[str, dict[str, Any]]:
+    """The maximal successful requests of the configuration operations."""
+    named = {"StreamName": "cam-1", "StreamARN": w.arn}
+    return {
+        "UpdateImageGenerationConfiguration": {
+            **named,
+            "ImageGenerationConfiguration": full_image_config(),
+        },
+        "DescribeImageGenerationConfiguration": named,
+        "UpdateNotificationConfiguration": {**named, "NotificationConfiguration": NOTIFICATION},
+        "DescribeNotificationConfiguration": named,
+        "StartEdgeConfigurationUpdate": {**named, "EdgeConfig": full_edge_config()},
+        "DescribeEdgeConfiguration": named,
+        "DeleteEdgeConfiguration": named,
+        "ListEdgeAgentConfigurations": {"HubDeviceArn": HUB, "MaxResults": 10, "NextToken": ""},
+    }
+
+
+def config_scenario(rec: Recorder) -> None:
+    """Every configuration operation, succeeding in every state where it can."""
+    sim = kvsim.Simulator(seed=6)
+    seen: set[str] = set()
+
+    def edge(client: KinesisVideoClient, op: str, **params: Any) -> None:
+        response = rec(client, op, **params)
+        assert isinstance(response, dict), response
+        seen.add(response["SyncStatus"])
+
+    kv = sim.client("kinesisvideo", region_name=REGION, account_id=ACCOUNT)
+    cn = sim.client("kinesisvideo", region_name="cn-north-1", account_id=ACCOUNT)
+    created = [
+        rec(kv, "CreateStream", StreamName=f"cam-{i}", DataRetentionInHours=24) for i in range(4)
+    ]
+    rec(cn, "CreateStream", StreamName="cam-cn", DataRetentionInHours=1)
+    arns = [c["StreamARN"] for c in created if isinstance(c, dict)]
+    # CREATING: the configurations read as absent.
+    rec(kv, "DescribeImageGenerationConfiguration", StreamName="cam-0")
+    rec(kv, "DescribeNotificationConfiguration", StreamARN=arns[0])
+    rec(kv, "ListEdgeAgentConfigurations", HubDeviceArn=HUB)
+    sim.run_until_idle()
+    cn_image = full_image_config("cn-north-1")
+    rec(
+        cn,
+        "UpdateImageGenerationConfiguration",
+        StreamName="cam-cn",
+        ImageGenerationConfiguration=cn_image,
+    )
+    rec(cn, "DescribeImageGenerationConfiguration", StreamName="cam-cn")
+    png = {**full_image_config(), "Format": "PNG", "Status": "DISABLED"}
+    del png["FormatConfig"], png["WidthPixels"]
+    for ident in ({"StreamName": "cam-0"}, {"StreamARN": arns[1]}):
+        rec(kv, "UpdateImageGenerationConfiguration", **ident, ImageGenerationConfiguration=png)
+        rec(kv, "DescribeImageGenerationConfiguration", **ident)
+        rec(kv, "UpdateNotificationConfiguration", **ident, NotificationConfiguration=NOTIFICATION)
+        rec(kv, "DescribeNotificationConfiguration", **ident)
+        rec(kv, "UpdateImageGenerationConfiguration", **ident)  # removed
+        rec(kv, "UpdateNotificationConfiguration", **ident)
+        rec(kv, "DescribeImageGenerationConfiguration", **ident)
+        rec(kv, "DescribeNotificationConfiguration", **ident)
+    # Edge: SYNCING, IN_SYNC, SYNC_FAILED, DELETING, DELETE_FAILED, on two hubs.
+    for i, arn in enumerate(arns):
+        config = full_edge_config() if i % 2 else minimal_edge_config()
+        edge(kv, "StartEdgeConfigurationUpdate", StreamARN=arn, EdgeConfig=config)
+    edge(kv, "DescribeEdgeConfiguration", StreamName="cam-0")
+    other_hub = HUB.replace("hub-1", "hub-2")
+    edge(
+        cn,
+        "StartEdgeConfigurationUpdate",
+        StreamName="cam-cn",
+        EdgeConfig=minimal_edge_config(other_hub),
+    )
+    sim.run_until_idle()
+    for page_size in (1, 2, None):
+        token: str | None = None
+        while True:
+            extra: dict[str, Any] = {"NextToken": token} if token else {}
+            if page_size is not None:
+                extra["MaxResults"] = page_size
+            page = rec(kv, "ListEdgeAgentConfigurations", HubDeviceArn=HUB, **extra)
+            assert isinstance(page, dict)
+            token = page.get("NextToken")
+            if not token:
+                break
+    edge(kv, "DescribeEdgeConfiguration", StreamARN=arns[1])  # IN_SYNC, with the agent's status
+    sim.set_hub_device_online(HUB, False)
+    edge(kv, "StartEdgeConfigurationUpdate", StreamName="cam-0", EdgeConfig=minimal_edge_config())
+    rec(kv, "DeleteEdgeConfiguration", StreamName="cam-1")
+    edge(kv, "DescribeEdgeConfiguration", StreamName="cam-1")  # DELETING
+    rec(kv, "ListEdgeAgentConfigurations", HubDeviceArn=HUB, MaxResults=10)
+    sim.advance(15 * 60)
+    edge(kv, "DescribeEdgeConfiguration", StreamName="cam-0")  # SYNC_FAILED
+    edge(kv, "DescribeEdgeConfiguration", StreamName="cam-1")  # DELETE_FAILED
+    rec(kv, "ListEdgeAgentConfigurations", HubDeviceArn=HUB)
+    sim.set_hub_device_online(HUB, True)
+    rec(kv, "DeleteEdgeConfiguration", StreamARN=arns[1])
+    rec(kv, "DeleteEdgeConfiguration", StreamName="cam-2")
+    sim.run_until_idle()
+    rec(kv, "ListEdgeAgentConfigurations", HubDeviceArn=HUB)
+    rec(cn, "ListEdgeAgentConfigurations", HubDeviceArn=other_hub)
+    assert seen == {"SYNCING", "IN_SYNC", "SYNC_FAILED", "DELETING", "DELETE_FAILED"}
+    sim._check()
+
+
+def _config_sweep(rec: Recorder, sim: kvsim.Simulator, kv: KinesisVideoClient) -> None:
+    """The configuration operations in every stream state, and their bad inputs."""
+    ok = rec(kv, "CreateStream", StreamName="cfg", DataRetentionInHours=24)
+    rec(kv, "CreateStream", StreamName="cfg-zero")
+    assert isinstance(ok, dict)
+    image = full_image_config()
+    updates = (
+        ("UpdateImageGenerationConfiguration", {"ImageGenerationConfiguration": image}),
+        ("UpdateNotificationConfiguration", {"NotificationConfiguration": NOTIFICATION}),
+        ("StartEdgeConfigurationUpdate", {"EdgeConfig": minimal_edge_config()}),
+    )
+    reads = (
+        "DescribeImageGenerationConfiguration",
+        "DescribeNotificationConfiguration",
+        "DescribeEdgeConfiguration",
+        "DeleteEdgeConfiguration",
+    )
+    bad_names: tuple[dict[str, Any], ...] = (
+        {},
+        {"StreamName": "other", "StreamARN": ok["StreamARN"]},
+        {"StreamName": "absent"},
+        {"StreamName": "bad name!"},
+        {"StreamARN": ok["StreamARN"].replace(":stream/", ":channel/")},
+    )
+    for ident in ({"StreamName": "cfg"}, {"StreamName": "cfg-zero"}, *bad_names):
+        for op, extra in updates:
+            rec(kv, op, **ident, **extra)  # CREATING (ResourceInUse) or a bad reference
+        for op in reads:
+            rec(kv, op, **ident)
+    sim.run_until_idle()
+    for op, extra in updates:
+        rec(kv, op, StreamName="cfg-zero", **extra)  # NoDataRetention
+        rec(kv, op, StreamName="cfg", **extra)
+    rec(kv, "StartEdgeConfigurationUpdate", StreamName="cfg", EdgeConfig=minimal_edge_config())
+    rec(kv, "DescribeEdgeConfiguration", StreamName="cfg")
+    rec(kv, "DeleteEdgeConfiguration", StreamName="cfg")
+    bad_images = (
+        {**image, "SamplingInterval": 199},
+        {**image, "DestinationConfig": {"Uri": "s3://b", "DestinationRegion": "eu-west-1"}},
+        {**image, "FormatConfig": {"JPEGQuality": "101"}},
+        {**image, "Format": "PNG"},
+    )
+    for bad in bad_images:
+        rec(
+            kv,
+            "UpdateImageGenerationConfiguration",
+            StreamName="cfg",
+            ImageGenerationConfiguration=bad,
+        )
+    sim.run_until_idle()
+    rec(kv, "StartEdgeConfigurationUpdate", StreamName="cfg", EdgeConfig=minimal_edge_config())
+    sim.run_until_idle()
+    other = minimal_edge_config(HUB.replace("hub-1", "hub-9"))
+    rec(kv, "StartEdgeConfigurationUpdate", StreamName="cfg", EdgeConfig=other)  # another hub
+    rec(kv, "ListEdgeAgentConfigurations", HubDeviceArn=HUB, NextToken="Zm9v")
+    rec(kv, "ListEdgeAgentConfigurations", HubDeviceArn=HUB, MaxResults=11)
+    rec(kv, "ListEdgeAgentConfigurations", HubDeviceArn=HUB)
+    # The stream's deletion takes its edge configuration along at once.
+    rec(kv, "DeleteStream", StreamARN=ok["StreamARN"])
+    rec(kv, "DescribeEdgeConfiguration", StreamName="cfg")
+    rec(kv, "DescribeImageGenerationConfiguration", StreamName="cfg")
+    rec(
+        kv,
+        "UpdateNotificationConfiguration",
+        StreamName="cfg",
+        NotificationConfiguration=NOTIFICATION,
+    )
+
+
+_FOUND = {"ResourceNotFoundException", INVALID_ARGUMENT}
+_CONFIG_UPDATE_ERRORS = _FOUND | {"ResourceInUseException", "NoDataRetentionException"}
+#: What :func:`_config_sweep` must meet, by operation.
+CONFIG_SWEEP_ERRORS: dict[str, set[str]] = {
+    "UpdateImageGenerationConfiguration": _CONFIG_UPDATE_ERRORS,
+    "DescribeImageGenerationConfiguration": _FOUND,
+    "UpdateNotificationConfiguration": _CONFIG_UPDATE_ERRORS,
+    "DescribeNotificationConfiguration": _FOUND,
+    "StartEdgeConfigurationUpdate": _CONFIG_UPDATE_ERRORS,
+    "DescribeEdgeConfiguration": _FOUND | {EDGE_NOT_FOUND},
+    "DeleteEdgeConfiguration": _FOUND | {EDGE_NOT_FOUND},
+    "ListEdgeAgentConfigurations": {INVALID_ARGUMENT},
+}

@@ -22,6 +22,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import kvsim
+from kvsim import strategies as kvs
 from kvsim.engine.client import KinesisVideoClient
 from kvsim.errors import ClientError, ParamValidationError
 
@@ -78,6 +79,11 @@ class World:
         dump = self.sim._dump()
         return [s for key, region in dump.items() if "/" in key for s in region["streams"]]
 
+    def channels(self) -> list[dict[str, Any]]:
+        """The dumped signaling channels of every region, in dump order."""
+        dump = self.sim._dump()
+        return [c for key, region in dump.items() if "/" in key for c in region.get("channels", [])]
+
 
 def build_world(limits: kvsim.Limits, timings: kvsim.Timings) -> World:
     """CREATING, ACTIVE, UPDATING and DELETING streams; a gone incarnation; another region."""
@@ -100,7 +106,14 @@ def build_world(limits: kvsim.Limits, timings: kvsim.Timings) -> World:
     deleting_arn = kv.create_stream(StreamName="cam-del", DeviceName="dev-c")["StreamARN"]
     old_arn = kv.create_stream(StreamName="old")["StreamARN"]
     other.create_stream(StreamName="cam-active")
+    door = kv.create_signaling_channel(ChannelName="door")["ChannelARN"]
+    kv.create_signaling_channel(ChannelName="gate", Tags=[{"Key": "team", "Value": "red"}])
     sim.advance(3)
+    stream_arn = kv.describe_stream(StreamName="cam-active")["StreamInfo"]["StreamARN"]
+    kv.update_media_storage_configuration(
+        ChannelARN=door, MediaStorageConfiguration={"Status": "ENABLED", "StreamARN": stream_arn}
+    )
+    kv.create_signaling_channel(ChannelName="porch")  # CREATING
     kv.delete_stream(StreamARN=old_arn)
     sim.advance(1.5)
     kv.create_stream(StreamName="old")  # a new incarnation: the old ARN leads nowhere
@@ -236,7 +249,44 @@ def _realistic(
         return _mostly(
             st.lists(plain_tag_keys, min_size=1, max_size=4), st.lists(tag_keys, max_size=4)
         )
-    if member == "Tags" and op == "TagResource":
+    channels = world.channels()
+    if member == "ChannelName" and op == "CreateSignalingChannel":
+        return _mostly(st.one_of(good_names, st.just("door")), st.just("bad name!"))
+    if member == "ChannelName":
+        names = st.sampled_from(sorted({c["name"] for c in channels}))
+        return _mostly(names, st.one_of(good_names, st.just("bad name!")))
+    if member == "ChannelARN":
+        others = [s["arn"] for s in streams] + world.stale_arns + ["arn:nope"]
+        return _mostly(st.sampled_from([c["arn"] for c in channels]), st.sampled_from(others))
+    if member == "ChannelType":
+        return _mostly(st.just("SINGLE_MASTER"), st.sampled_from(["FULL_MESH", "MESH"]))
+    if member == "SingleMasterConfiguration":
+        ttl = st.builds(lambda t: {"MessageTtlSeconds": t}, st.integers(5, 120))
+        return _mostly(
+            ttl, st.sampled_from([{}, {"MessageTtlSeconds": 4}, {"MessageTtlSeconds": 121}])
+        )
+    if member == "ChannelNameCondition":
+        prefix = st.one_of(st.sampled_from(["d", "door", "g", "zzz"]), good_names)
+        return _mostly(
+            st.builds(
+                lambda p: {"ComparisonOperator": "BEGINS_WITH", "ComparisonValue": p}, prefix
+            ),
+            st.builds(lambda p: {"ComparisonValue": p}, prefix),
+        )
+    if member == "SingleMasterChannelEndpointConfiguration":
+        protocols = st.lists(st.sampled_from(["WSS", "HTTPS", "WEBRTC"]), min_size=1, max_size=3)
+        good = st.fixed_dictionaries(
+            {"Protocols": protocols}, optional={"Role": st.sampled_from(["MASTER", "VIEWER"])}
+        )
+        return _mostly(good, st.sampled_from([{"Protocols": []}, {"Role": "OWNER"}]))
+    if member == "MediaStorageConfiguration":
+        arns = st.sampled_from([s["arn"] for s in streams])
+        good = st.fixed_dictionaries(
+            {"Status": st.sampled_from(["ENABLED", "DISABLED"])}, optional={"StreamARN": arns}
+        )
+        bad = st.sampled_from([{"Status": "ON"}, {"StreamARN": "arn:nope", "Status": "ENABLED"}])
+        return _mostly(good, bad)
+    if member == "Tags" and op in ("TagResource", "CreateSignalingChannel"):
         pair = st.fixed_dictionaries({"Key": plain_tag_keys, "Value": plain_tag_values})
         odd_pair = st.fixed_dictionaries({"Key": tag_keys, "Value": tag_values})
         return _mostly(st.lists(pair, min_size=1, max_size=4), st.lists(odd_pair, max_size=5))
@@ -245,7 +295,31 @@ def _realistic(
             st.dictionaries(plain_tag_keys, plain_tag_values, min_size=1, max_size=4),
             st.dictionaries(tag_keys, tag_values, max_size=5),
         )
+    if member in _CONFIG_MEMBERS:
+        return _mostly(_CONFIG_MEMBERS[member], _CONFIG_NEAR_MISSES[member])
     raise AssertionError(f"no realistic values for {op}.{member}")
+
+
+_HUBS = [
+    "arn:aws:iot:us-east-1:123456789012:thing/hub-1",
+    "arn:aws:iot:us-east-1:123456789012:thing/hub-2",
+]
+#: Valid values of the configuration operations' members (kvsim.strategies).
+_CONFIG_MEMBERS: dict[str, st.SearchStrategy[Any]] = {
+    "ImageGenerationConfiguration": kvs.image_generation_configurations(),
+    "NotificationConfiguration": kvs.notification_configurations(),
+    "EdgeConfig": kvs.edge_configs(hub_device_arns=st.sampled_from(_HUBS)),
+    "HubDeviceArn": st.sampled_from(_HUBS),
+}
+#: Near misses: what only the service refuses (the reference's rules), or a foreign hub.
+_CONFIG_NEAR_MISSES: dict[str, st.SearchStrategy[Any]] = {
+    "ImageGenerationConfiguration": kvs.image_generation_configurations().map(
+        lambda c: {**c, "SamplingInterval": 199}
+    ),
+    "NotificationConfiguration": st.just({"Status": "ENABLED", "DestinationConfig": {"Uri": "x"}}),
+    "EdgeConfig": kvs.edge_configs(hub_device_arns=st.just("arn:aws:iot:us-east-1:1:thing/far")),
+    "HubDeviceArn": st.just("arn:aws:iot:us-east-1:123456789012:thing/nobody"),
+}
 
 
 @st.composite

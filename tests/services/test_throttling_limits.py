@@ -21,8 +21,8 @@ def world(**limits: Any) -> tuple[kvsim.Simulator, KinesisVideoClient]:
 
 
 def names(kv: KinesisVideoClient) -> list[str]:
-    """Every stream name in the client's account and region."""
-    return [s["StreamName"] for s in kv.list_streams()["StreamInfoList"]]
+    """Every stream name in the client's account and region (one page of up to 1,000)."""
+    return [s["StreamName"] for s in kv.list_streams(MaxResults=1000)["StreamInfoList"]]
 
 
 # -- streams per account per region -----------------------------------------------------------
@@ -144,7 +144,7 @@ def test_account_bucket_throttles_create_stream() -> None:
     before = sim._dump()
     err = raises(kv.create_stream, "ClientLimitExceededException", StreamName="s50")
     assert err.response["Error"]["Message"] == (
-        "Rate exceeded: CreateStream is limited to 50 calls per second per account in us-east-1."
+        "Limit exceeded on number of requests for CreateStream API"
     )
     assert sim._dump() == before  # nothing created, no token taken
     # 50 TPS refills one token every 20 ms.
@@ -184,7 +184,7 @@ def test_per_stream_bucket_throttles_describe_at_5_tps() -> None:
         kv.describe_stream(StreamName="a")
     err = raises(kv.describe_stream, "ClientLimitExceededException", StreamName="a")
     assert err.response["Error"]["Message"] == (
-        "Rate exceeded: DescribeStream is limited to 5 calls per second per stream."
+        "Limit exceeded on number of requests for DescribeStream API for resource 'a'"
     )
     kv.describe_stream(StreamName="b")  # another stream has its own bucket
     kv.list_tags_for_stream(StreamName="a")  # other operations have their own buckets
@@ -277,7 +277,9 @@ def test_rates_can_be_overridden_per_operation() -> None:
     for i in range(100):
         kv.create_stream(StreamName=f"s{i:03}")
     err = raises(kv.create_stream, "ClientLimitExceededException", StreamName="s100")
-    assert "limited to 100 calls per second" in err.response["Error"]["Message"]
+    assert err.response["Error"]["Message"] == (
+        "Limit exceeded on number of requests for CreateStream API"
+    )
 
 
 def test_per_stream_rate_can_be_removed_or_changed() -> None:
@@ -288,7 +290,9 @@ def test_per_stream_rate_can_be_removed_or_changed() -> None:
     kv.list_tags_for_stream(StreamName="a")
     kv.list_tags_for_stream(StreamName="a")
     err = raises(kv.list_tags_for_stream, "ClientLimitExceededException", StreamName="a")
-    assert "limited to 2.5 calls per second per stream" in err.response["Error"]["Message"]
+    assert err.response["Error"]["Message"] == (
+        "Limit exceeded on number of requests for ListTagsForStream API for resource 'a'"
+    )
 
 
 def test_default_rates_table() -> None:
@@ -297,7 +301,27 @@ def test_default_rates_table() -> None:
     assert limits.rate("ListStreams") == (50, None)
     assert limits.rate("DescribeStream") == (300, 5)
     assert limits.rate("GetDataEndpoint") == (300, 5)
+    # The signaling channel and media storage quotas of the WebRTC quota page.
+    channels = {
+        "CreateSignalingChannel": (50, None),
+        "ListSignalingChannels": (50, None),
+        "DescribeSignalingChannel": (300, 5),
+        "GetSignalingChannelEndpoint": (300, None),
+        "UpdateMediaStorageConfiguration": (10, 5),
+        # The edge operations' own quotas (the KVS quotas page).
+        "StartEdgeConfigurationUpdate": (10, 1),
+        "DeleteEdgeConfiguration": (10, 1),
+        "ListEdgeAgentConfigurations": (50, None),
+    }
+    for op, rate in channels.items():
+        assert limits.rate(op) == rate, op
     for op in kvsim.OPERATIONS:
-        if op not in ("CreateStream", "ListStreams", "DescribeStream", "GetDataEndpoint"):
+        if op not in (
+            "CreateStream",
+            "ListStreams",
+            "DescribeStream",
+            "GetDataEndpoint",
+            *channels,
+        ):
             assert limits.rate(op) == (50, 5), op
     assert set(kvsim.DEFAULT_RATES) == set(kvsim.OPERATIONS)
