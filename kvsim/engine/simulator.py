@@ -29,6 +29,7 @@ from . import snapshot as _snapshot
 from .client import KinesisVideoClient, ServiceClient, client_class
 from .faults import Faults
 from .permissions import Principal
+from .producer import FragmentBatch, ProducerSession, generate_into, open_session, put_all
 from .runtime import Runtime, actions_tuple
 
 if TYPE_CHECKING:
@@ -261,6 +262,118 @@ class Simulator:
                 world.now_ms, account_id, region_name, hub_device_arn, online
             )
             return changed
+
+    # -- media ----------------------------------------------------------------------------
+
+    def put_media(
+        self,
+        stream: str,
+        media: bytes | Iterable[bytes],
+        *,
+        account_id: str = DEFAULT_ACCOUNT_ID,
+        region_name: str = DEFAULT_REGION_NAME,
+        timecode_type: str = "ABSOLUTE",
+        producer_start: datetime | float | None = None,
+    ) -> list[dict[str, Any]]:
+        """PutMedia in process: send ``media`` (one MKV stream, as bytes or an
+        iterable of chunks) to ``stream`` (a name or an ARN) and return every
+        acknowledgement, as the wire's JSON objects (``EventType``,
+        ``FragmentTimecode``, ``FragmentNumber``, and ``ErrorId``/``ErrorCode``
+        on errors). Each cluster is one fragment; the producer sends in real
+        time, so the virtual clock moves by the media's duration.
+        ``timecode_type`` is ``"ABSOLUTE"`` (cluster timecodes are epoch ms) or
+        ``"RELATIVE"`` (to ``producer_start``, a tz-aware datetime or epoch
+        seconds; default now). A refused connection raises the service's error
+        (``ResourceNotFoundException``, ``ClientLimitExceededException``,
+        ``ConnectionLimitExceededException``).
+
+        >>> import kvsim
+        >>> from kvsim.media.generate import generated_mkv
+        >>> sim = kvsim.Simulator(timings=kvsim.Timings(call_latency=0))
+        >>> kv = sim.client()
+        >>> _ = kv.create_stream(StreamName="cam", DataRetentionInHours=24)
+        >>> sim.advance(5)
+        1
+        >>> acks = sim.put_media("cam", generated_mkv(count=3, duration=2.0), timecode_type="RELATIVE")
+        >>> [a["EventType"] for a in acks[:3]], len(acks), sim.now.isoformat()
+        (['BUFFERING', 'RECEIVED', 'PERSISTED'], 9, '2026-01-01T00:00:11+00:00')
+        >>> len(acks[0]["FragmentNumber"])
+        47
+        """
+        session = self.put_media_session(
+            stream,
+            account_id=account_id,
+            region_name=region_name,
+            timecode_type=timecode_type,
+            producer_start=producer_start,
+        )
+        return put_all(session, media)
+
+    def put_media_session(
+        self,
+        stream: str,
+        *,
+        account_id: str = DEFAULT_ACCOUNT_ID,
+        region_name: str = DEFAULT_REGION_NAME,
+        timecode_type: str = "ABSOLUTE",
+        producer_start: datetime | float | None = None,
+    ) -> ProducerSession:
+        """Open a PutMedia connection to feed piece by piece (what :meth:`put_media`
+        and ``kvsim serve``'s ``POST /putMedia`` use): ``session.feed(data)`` and
+        ``session.close()`` return the acknowledgements they produce. A stream
+        takes one connection at a time."""
+        return open_session(
+            self.runtime,
+            stream,
+            account_id=account_id,
+            region_name=region_name,
+            timecode_type=timecode_type,
+            producer_start=producer_start,
+        )
+
+    def put_fragments(
+        self,
+        stream: str,
+        *,
+        count: int,
+        duration: float = 2.0,
+        frame_rate: float = 30.0,
+        frame_size: int = 1024,
+        track_count: int = 1,
+        codec_id: str = "V_MPEG4/ISO/AVC",
+        producer_start: datetime | float | None = None,
+        account_id: str = DEFAULT_ACCOUNT_ID,
+        region_name: str = DEFAULT_REGION_NAME,
+    ) -> FragmentBatch:
+        """Store ``count`` generated fragments of ``duration`` seconds each in
+        ``stream``, fast: one PutMedia connection whose fragments share one
+        payload (``frame_rate`` frames per second per track of ``frame_size``
+        bytes; GetMedia and GetMediaForFragmentList read them back as real
+        MKV). The clock moves by ``count * duration``; producer timestamps start
+        at ``producer_start`` (default now). Returns a :class:`FragmentBatch`
+        (count, first and last fragment numbers, start times).
+
+        >>> import kvsim
+        >>> sim = kvsim.Simulator(timings=kvsim.Timings(call_latency=0))
+        >>> _ = sim.client().create_stream(StreamName="cam", DataRetentionInHours=1)
+        >>> _ = sim.advance(5)
+        >>> batch = sim.put_fragments("cam", count=1000, duration=2.0)
+        >>> batch.count, sim.now.isoformat()
+        (1000, '2026-01-01T00:33:25+00:00')
+        """
+        return generate_into(
+            self.runtime,
+            stream,
+            account_id=account_id,
+            region_name=region_name,
+            count=count,
+            duration=duration,
+            frame_rate=frame_rate,
+            frame_size=frame_size,
+            track_count=track_count,
+            codec_id=codec_id,
+            producer_start=producer_start,
+        )
 
     # -- the clock ----------------------------------------------------------------------
 

@@ -5,8 +5,8 @@ the HTTP layer routes them) and answer ``UnsupportedOperationException``.
 
 >>> SERVICES["kinesisvideo"].simulated["CreateStream"].method
 'create_stream'
->>> SERVICES["kinesis-video-media"].simulated
-{}
+>>> list(SERVICES["kinesis-video-media"].simulated)
+['GetMedia']
 >>> DEFAULT_RATES["DescribeStream"]
 (300, 5)
 """
@@ -21,10 +21,11 @@ from ..core.kernel import Transition
 from ..core.resources import Family
 from ..model.catalog import SERVICE_NAMES, ServiceSpec, service_spec
 from ..model.validation import Structure
-from . import kinesisvideo
+from . import kinesis_video_archived_media, kinesis_video_media, kinesisvideo
 from .channels_state import CHANNELS
 from .configs_state import EDGES, HUBS
 from .declarations import Operation, Rate
+from .fragments import EXPIRED, FRAGMENTS
 from .state import STREAMS
 
 __all__ = [
@@ -57,7 +58,11 @@ class Service:
         )
 
 
-_DECLARED: Mapping[str, tuple[Operation, ...]] = {"kinesisvideo": kinesisvideo.OPERATIONS}
+_DECLARED: Mapping[str, tuple[Operation, ...]] = {
+    "kinesisvideo": kinesisvideo.OPERATIONS,
+    "kinesis-video-archived-media": kinesis_video_archived_media.OPERATIONS,
+    "kinesis-video-media": kinesis_video_media.OPERATIONS,
+}
 
 #: Every service by botocore name, in :data:`SERVICE_NAMES` order.
 SERVICES: Mapping[str, Service] = MappingProxyType(
@@ -83,12 +88,20 @@ DEFAULT_RATES: Mapping[str, Rate] = MappingProxyType(
 )
 
 #: Every timed change of every service's resources, by name (for snapshots).
-TRANSITIONS: Mapping[str, Transition] = MappingProxyType(dict(kinesisvideo.TRANSITIONS))
+TRANSITIONS: Mapping[str, Transition] = MappingProxyType(
+    {**kinesisvideo.TRANSITIONS, EXPIRED.name: EXPIRED}
+)
 
 
 #: Every family of resources a region holds, by name (for snapshots).
 FAMILIES: Mapping[str, Family[Any]] = MappingProxyType(
-    {STREAMS.name: STREAMS, CHANNELS.name: CHANNELS, EDGES.name: EDGES, HUBS.name: HUBS}
+    {
+        STREAMS.name: STREAMS,
+        CHANNELS.name: CHANNELS,
+        EDGES.name: EDGES,
+        HUBS.name: HUBS,
+        FRAGMENTS.name: FRAGMENTS,
+    }
 )
 
 

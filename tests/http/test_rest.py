@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 import kvsim
 from kvsim.errors import ERROR_CLASSES
 from kvsim.http import rest
-from kvsim.services.registry import INPUTS, SIMULATED
+from kvsim.services.registry import INPUTS, SERVICES, SIMULATED
 
 ACCOUNT = "123456789012"
 START_MS = 1767225600000
@@ -76,8 +76,14 @@ def test_route_table_is_the_models_request_uris() -> None:
     assert ours == routes
     assert len(ours) == 32
     assert len(rest.ROUTES) == 32 + 6 + 1 + 2 + 2  # all five services on one port
-    assert frozenset(kvsim.OPERATIONS) == SIMULATED_HERE
-    assert set(routes.values()) >= SIMULATED_HERE
+    control_plane = frozenset(SERVICES["kinesisvideo"].simulated)
+    assert frozenset(kvsim.OPERATIONS) == control_plane
+    assert set(routes.values()) >= control_plane
+    assert SIMULATED_HERE - control_plane == {
+        "GetMedia",
+        "ListFragments",
+        "GetMediaForFragmentList",
+    }
     assert {"/TagResource", "/UntagResource", "/ListTagsForResource"} <= set(rest.ROUTES)
 
 

@@ -1,11 +1,11 @@
-"""Streamed binary bodies (GetMedia, GetClip, GetMediaForFragmentList), before any is simulated.
+"""Streamed binary bodies (GetMedia, GetClip, GetMediaForFragmentList) on the wire.
 
 The wire layer answers an operation whose model output has a streaming blob
 payload with the payload as the HTTP body (bytes, or an iterator of chunks that
 ``kvsim serve`` sends with chunked transfer encoding) and the output's header
-members as headers. No such operation is simulated yet, so each test here
-declares a temporary ``GetMedia`` of ``kinesis-video-media`` (:func:`get_media`)
-and undoes it afterwards.
+members as headers. Each test here declares a temporary ``GetMedia`` of
+``kinesis-video-media`` with a fixed payload (:func:`_declare`) in place of the
+real one and undoes it afterwards.
 """
 
 from __future__ import annotations
@@ -81,18 +81,19 @@ def server() -> Iterator[KvsimServer]:
         yield srv
 
 
-def test_the_model_streams_get_media_and_nothing_simulates_it() -> None:
+def test_the_model_streams_get_media() -> None:
     spec = service_spec(SERVICE).operations["GetMedia"]
     assert spec.streaming_output
-    assert "GetMedia" not in registry.SERVICES[SERVICE].simulated
+    assert registry.SERVICES[SERVICE].simulated["GetMedia"].payload == "Payload"
 
 
 def test_the_temporary_declaration_is_undone(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = registry.SERVICES[SERVICE].simulated["GetMedia"]
     with monkeypatch.context() as patch:
         _declare(patch, chunks)
-        assert "GetMedia" in registry.SERVICES[SERVICE].simulated
-    assert "GetMedia" not in registry.SERVICES[SERVICE].simulated
-    with pytest.raises(kvsim.errors.UnsupportedOperationException):
+        assert registry.SERVICES[SERVICE].simulated["GetMedia"] is not real
+    assert registry.SERVICES[SERVICE].simulated["GetMedia"] is real
+    with pytest.raises(kvsim.errors.ResourceNotFoundException):
         kvsim.Simulator().client(SERVICE).get_media(**REQUEST)
 
 

@@ -324,4 +324,10 @@ def test_default_rates_table() -> None:
             *channels,
         ):
             assert limits.rate(op) == (50, 5), op
-    assert set(kvsim.DEFAULT_RATES) == set(kvsim.OPERATIONS)
+    # The media readers: GetMedia 5 TPS per stream; the archived-media reads
+    # are limited by fragment points instead of calls.
+    media = {"GetMedia": (None, 5), "ListFragments": (None, None)}
+    media["GetMediaForFragmentList"] = (None, None)
+    for op, rate in media.items():
+        assert limits.rate(op) == rate, op
+    assert set(kvsim.DEFAULT_RATES) == set(kvsim.OPERATIONS) | set(media)
