@@ -8,6 +8,8 @@ import os
 from datetime import timedelta
 from typing import Any
 
+import boto3
+import botocore.config
 import botocore.exceptions
 import pytest
 from awscli import clidriver
@@ -148,3 +150,26 @@ def test_a_scenario_calls_the_configuration_operations_by_their_boto3_names() ->
     assert changes == ["CREATING -> ACTIVE", "SYNCING -> IN_SYNC"]
     last = [e for e in events if e.kind == "call"][-1]
     assert last.response is not None and last.response["SyncStatus"] == "IN_SYNC"
+
+
+def test_a_served_world_answers_the_edge_operations_over_http() -> None:
+    sim = kvsim.Simulator(seed=4)
+    with sim.serve() as url:
+        remote = boto3.session.Session().client(
+            "kinesisvideo",
+            region_name="us-east-1",
+            endpoint_url=url,
+            aws_access_key_id="AKIDTEST",
+            aws_secret_access_key="x",
+            config=botocore.config.Config(retries={"max_attempts": 0}),
+        )
+        remote.create_stream(StreamName="cam", DataRetentionInHours=1)
+        sim.run_until_idle()
+        sim.set_hub_device_online(HUB, False)  # stepped in process...
+        remote.start_edge_configuration_update(StreamName="cam", EdgeConfig=EDGE)
+        sim.advance(900)
+        described = remote.describe_edge_configuration(StreamName="cam")
+        assert described["SyncStatus"] == "SYNC_FAILED"  # ...seen over HTTP
+        assert HUB in described["FailedStatusDetails"]
+        with pytest.raises(remote.exceptions.InvalidArgumentException):
+            remote.list_edge_agent_configurations(HubDeviceArn=HUB, MaxResults=11)

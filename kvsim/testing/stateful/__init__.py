@@ -2,8 +2,9 @@
 
 The public home of this package is :mod:`kvsim.stateful`.
 
-:class:`KinesisVideoStateMachine` has a rule per stream operation (all 15,
-called through ``sim.client``) and rules that move the virtual clock. Every
+:class:`KinesisVideoStateMachine` has rules for all 32 ``kinesisvideo``
+operations (called through ``sim.client``), for the hub devices of edge
+configurations and for the virtual clock. Every
 call goes through :class:`CheckedClient`, which predicts the outcome from a
 :class:`ReferenceModel` (plain dicts: name → expected status, version,
 retention, tags, device, media type, tier…) before the call, compares it with

@@ -1,7 +1,7 @@
 """The hypothesis state machine: pools, strategies, rules and invariants.
 
-:class:`KinesisVideoStateMachine` drives all 15 stream operations and the
-clock through a :class:`~kvsim.testing.stateful.checked.CheckedClient`; the
+:class:`KinesisVideoStateMachine` drives all 32 ``kinesisvideo`` operations
+(streams, channels, configurations), the hub device control and the clock through a :class:`~kvsim.testing.stateful.checked.CheckedClient`; the
 package docstring (:mod:`kvsim.stateful`) shows how to run and extend it.
 """
 
@@ -170,7 +170,7 @@ _create_options = st.fixed_dictionaries(
 
 
 class KinesisVideoStateMachine(ChannelRules, RuleBasedStateMachine):
-    """Drive all 15 stream operations and the clock; check kvsim against a reference model.
+    """Drive all 32 operations and the clock; check kvsim against a reference model.
 
     Attributes for subclasses: ``self.sim`` (the :class:`~kvsim.Simulator`),
     ``self.kv`` (a :class:`CheckedClient` of ``account_id``/``region_name``),
