@@ -602,13 +602,13 @@ class KinesisVideoStateMachine(ChannelRules, RuleBasedStateMachine):
             self.kv.start_edge_configuration_update(**self.ref_args(ref), EdgeConfig=config)
         except ClientError:
             return
-        for _round in range(2):
-            self.wait_for_edge_agents()
-            self._quietly(self.kv.describe_edge_configuration, **self.ref_args(ref))
-            self.sim.advance(1)  # the per-stream rate of DeleteEdgeConfiguration: 1 TPS
-            if _round == 0:
-                self.set_hub_device_online(hub, delete_online)
-                self._quietly(self.kv.delete_edge_configuration, **self.ref_args(ref))
+        self.wait_for_edge_agents()
+        self._quietly(self.kv.describe_edge_configuration, **self.ref_args(ref))
+        self.sim.advance(1)  # the per-stream rate of DeleteEdgeConfiguration: 1 TPS
+        self.set_hub_device_online(hub, delete_online)
+        self._quietly(self.kv.delete_edge_configuration, **self.ref_args(ref))
+        self.wait_for_edge_agents()
+        self._quietly(self.kv.describe_edge_configuration, **self.ref_args(ref))
 
     @precondition(
         lambda self: any(
