@@ -3,19 +3,23 @@
 TagStream, UntagStream and ListTagsForStream find the stream by
 ``StreamName``/``StreamARN``; TagResource, UntagResource and
 ListTagsForResource by ``ResourceARN``. All six share one implementation per
-verb. The tag-count limit is checked against the total a stream would hold
-(``Limits.max_tags_per_resource``), all or nothing.
+verb. The tag-count limit is checked against the total a resource would hold
+(``Limits.max_tags_per_resource``), all or nothing. The three resource-tagging
+operations take a signaling channel's ARN too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ...model.errors import InvalidArgumentException
+from ...model.errors import InvalidArgumentException, ResourceNotFoundException
+from ..channels_state import Channel
 from ..declarations import Declarations
-from ..state import Region
-from .resolve import Finder, admit_found, check_reference, resolve_arn, resolve_stream
+from ..gate import Admission
+from ..state import Region, Stream
+from .channels import CHANNEL_NOT_FOUND
+from .resolve import NOT_FOUND, check_reference, resolve_stream
 from .streams import too_many_tags
 
 if TYPE_CHECKING:
@@ -25,12 +29,35 @@ __all__ = ["declare", "list_tags", "tag_stream", "untag_stream"]
 
 declare = Declarations("kinesisvideo")
 
+#: How a tagging operation finds its stream or channel in a region.
+Finder = Callable[[Region], Stream | Channel]
+
+
+def _admit(
+    world: World, region: Region, op: str, find: Finder
+) -> tuple[Admission, Stream | Channel]:
+    # The preamble: the account's rate, the lookup, the resource's own rate.
+    gate = Admission(world, region, op)
+    resource = find(region)
+    gate.resource(resource)
+    return gate, resource
+
+
+def _find_resource(region: Region, arn: str) -> Stream | Channel:
+    # A stream's or a channel's ARN of this account and region (O(1)).
+    resource: Stream | Channel | None = region.by_arn.get(arn)
+    if resource is None:
+        resource = region.channels_by_arn.get(arn)
+    if resource is None:
+        raise ResourceNotFoundException(CHANNEL_NOT_FOUND if ":channel/" in arn else NOT_FOUND)
+    return resource
+
 
 def tag_stream(
     world: World, op: str, region: Region, find: Finder, tags: Mapping[str, str]
 ) -> None:
     """Add or overwrite tags; all or nothing against the per-resource limit. O(tags)."""
-    gate, stream = admit_found(world, region, op, find)
+    gate, stream = _admit(world, region, op, find)
     current = stream.tags or {}
     count = len(current) + sum(1 for key in tags if key not in current)
     limit = world.limits.max_tags_per_resource
@@ -42,7 +69,7 @@ def tag_stream(
 
 def untag_stream(world: World, op: str, region: Region, find: Finder, keys: Sequence[str]) -> None:
     """Remove tags by key; unknown keys are ignored. O(keys)."""
-    gate, stream = admit_found(world, region, op, find)
+    gate, stream = _admit(world, region, op, find)
     gate.commit()
     if stream.tags:
         for key in keys:
@@ -53,7 +80,7 @@ def untag_stream(world: World, op: str, region: Region, find: Finder, keys: Sequ
 
 def list_tags(world: World, op: str, region: Region, find: Finder) -> dict[str, str]:
     """A copy of the stream's tags (all fit in one page). O(tags)."""
-    gate, stream = admit_found(world, region, op, find)
+    gate, stream = _admit(world, region, op, find)
     gate.commit()
     return dict(stream.tags) if stream.tags else {}
 
@@ -66,7 +93,7 @@ def _stream_finder(p: Mapping[str, Any]) -> Finder:
 
 def _resource_finder(p: Mapping[str, Any]) -> Finder:
     arn = p["ResourceARN"]
-    return lambda region: resolve_arn(region, arn)
+    return lambda region: _find_resource(region, arn)
 
 
 def _no_token(p: Mapping[str, Any]) -> None:
