@@ -219,27 +219,22 @@ class Cluster:
         frames = self.frames
         if not frames:
             return 0
-        first = frames[0].timecode_ms
-        end = first
-        # per track: (largest timecode, whether a frame at it has a duration end)
-        last: dict[int, list[int]] = {}
+        starts = [frame.timecode_ms for frame in frames]
+        first = min(starts)
+        end = max(starts)
+        # Per track, its largest timecode and whether a frame there has a duration.
+        tops: dict[int, tuple[int, bool]] = {}
         for frame in frames:
             start = frame.timecode_ms
-            first = min(first, start)
-            stop = start if frame.duration_ms is None else start + frame.duration_ms
-            end = max(end, stop)
-            seen = last.get(frame.track)
-            if seen is None:
-                last[frame.track] = [start, frame.duration_ms is not None]
-            elif start > seen[0]:
-                seen[0] = start
-                seen[1] = frame.duration_ms is not None
-            elif start == seen[0] and frame.duration_ms is not None:
-                seen[1] = True
-        open_ends = [top for top, timed in last.values() if not timed]
+            duration = frame.duration_ms
+            if duration is not None and start + duration > end:
+                end = start + duration
+            top = tops.get(frame.track)
+            if top is None or start > top[0] or (start == top[0] and duration is not None):
+                tops[frame.track] = (start, duration is not None)
+        open_ends = [start for start, timed in tops.values() if not timed]
         if open_ends:
-            gap = self._median_gap()
-            end = max(end, max(open_ends) + gap)
+            end = max(end, max(open_ends) + self._median_gap())
         return end - first
 
     def _median_gap(self) -> int:
@@ -434,6 +429,11 @@ class MkvStreamReader:
                 ):
                     self._end_cluster(out, at)
                     continue
+                if view[pos] == SIMPLE_BLOCK if pos < stop else False:
+                    after = self._simple_block(view, pos, stop)
+                    if after:
+                        pos = after
+                        continue
                 head = read_element_header(view, pos, stop)
                 if head is None:
                     return pos
@@ -523,6 +523,50 @@ class MkvStreamReader:
             else:
                 what = "a Segment" if self._ebml_seen else "an EBML header"
                 raise _invalid(f"expected {what}, found element 0x{element_id:X} at byte {at}")
+
+    def _simple_block(self, view: memoryview, pos: int, stop: int) -> int:
+        """The fast path of the common SimpleBlock, or 0 to take the general one.
+
+        The common block: a 1-2 byte size, a declared track under 127, no
+        lacing, all of it in the buffer and inside its Cluster and Segment.
+        """
+        if pos + 6 > stop:
+            return 0
+        size = view[pos + 1]
+        if size & 0x80 and size != 0xFF:
+            payload = pos + 2
+            size &= 0x7F
+        elif size & 0x40 and size != 0x7F:
+            payload = pos + 3
+            size = ((size & 0x3F) << 8) | view[pos + 2]
+        else:
+            return 0
+        after = payload + size
+        if size < 4 or after > stop:
+            return 0
+        at_end = self._base + after
+        if (self._c_end is not None and at_end > self._c_end) or (
+            self._segment_end is not None and at_end > self._segment_end
+        ):
+            return 0
+        track = view[payload]
+        flags = view[payload + 3]
+        if not track & 0x80 or flags & 0x06 or (track & 0x7F) not in self._track_numbers:
+            return 0
+        relative = (view[payload + 1] << 8) | view[payload + 2]
+        if relative & 0x8000:
+            relative -= 0x10000
+        scale = self._scale
+        self._c_frames.append(
+            Frame(
+                track & 0x7F,
+                relative if scale == _MS_NS else relative * scale // _MS_NS,
+                flags & 0x80 != 0,
+                bytes(view[payload + 4 : after]),
+                None,
+            )
+        )
+        return after
 
     def _read_ebml_header(self, view: memoryview, start: int, end: int) -> None:
         doc_type = "matroska"
