@@ -79,11 +79,8 @@ def test_route_table_is_the_models_request_uris() -> None:
     control_plane = frozenset(SERVICES["kinesisvideo"].simulated)
     assert frozenset(kvsim.OPERATIONS) == control_plane
     assert set(routes.values()) >= control_plane
-    assert SIMULATED_HERE - control_plane == {
-        "GetMedia",
-        "ListFragments",
-        "GetMediaForFragmentList",
-    }
+    media = {"GetMedia", "ListFragments", "GetMediaForFragmentList"}
+    assert media <= SIMULATED_HERE - control_plane
     assert {"/TagResource", "/UntagResource", "/ListTagsForResource"} <= set(rest.ROUTES)
 
 
