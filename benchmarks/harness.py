@@ -346,9 +346,25 @@ of kvsim (the harness lives in its benchmarks/ directory)."""
 
 
 def _modules() -> list[ModuleType]:
-    from . import bench_boto, bench_channels, bench_core, bench_media, bench_more, bench_server
+    from . import (
+        bench_boto,
+        bench_channels,
+        bench_core,
+        bench_media,
+        bench_more,
+        bench_server,
+        bench_signaling,
+    )
 
-    return [bench_core, bench_boto, bench_more, bench_server, bench_channels, bench_media]
+    return [
+        bench_core,
+        bench_boto,
+        bench_more,
+        bench_server,
+        bench_channels,
+        bench_media,
+        bench_signaling,
+    ]
 
 
 def scenarios() -> dict[str, str]:

@@ -31,6 +31,7 @@ from .faults import Faults
 from .permissions import Principal
 from .producer import FragmentBatch, ProducerSession, generate_into, open_session, put_all
 from .runtime import Runtime, actions_tuple
+from .signaling import Signaling, busy_channels
 
 if TYPE_CHECKING:
     from ..testing.timepatch import TimePatch
@@ -375,6 +376,14 @@ class Simulator:
             producer_start=producer_start,
         )
 
+    # -- WebRTC signaling ---------------------------------------------------------------
+
+    @property
+    def signaling(self) -> Signaling:
+        """The WebRTC signaling relay: ``sim.signaling.connect(channel_arn, role=...)``
+        (see :mod:`kvsim.engine.signaling`)."""
+        return Signaling(self.runtime)
+
     # -- the clock ----------------------------------------------------------------------
 
     @property
@@ -516,6 +525,14 @@ class Simulator:
         True
         """
         with self.runtime.lock:
+            busy = busy_channels(self.runtime)
+            if busy:
+                raise ValueError(
+                    "signaling connections, undelivered signaling messages and storage "
+                    f"sessions are not part of snapshots; {len(busy)} channel(s) have some: "
+                    f"{', '.join(busy[:3])}{', ...' if len(busy) > 3 else ''} "
+                    "(close the connections and let the messages expire first)"
+                )
             return _snapshot.dump(self)
 
     @classmethod

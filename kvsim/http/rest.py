@@ -74,6 +74,7 @@ from ..engine.runtime import unsupported
 from ..model.catalog import OperationSpec
 from ..model.errors import ClientError
 from ..services.registry import SERVICES, Service
+from . import endpoints
 
 if TYPE_CHECKING:
     from ..engine.permissions import Principal
@@ -311,6 +312,7 @@ def handle(
     *,
     account_id: str | None = None,
     principal: Principal | None = None,
+    endpoint_base: str | None = None,
 ) -> HttpResponse:
     """Serve one rest-json request of any of the five services on ``sim``.
 
@@ -319,6 +321,8 @@ def handle(
     caller is the principal its access key is registered as
     (:meth:`~kvsim.Simulator.register_credentials`), or ``principal`` if
     given; ``account_id``, if given, overrides the account either maps to.
+    ``endpoint_base`` (a server's base URL) makes the endpoints an answer names
+    point at that server (:mod:`kvsim.http.endpoints`).
     Never raises for anything a client sends; a bug in kvsim propagates.
     """
     runtime = sim.runtime
@@ -343,6 +347,8 @@ def handle(
         # has reached its end): the client's request, not a kvsim failure.
         return error_response(400, "BadRequestException", str(error), runtime.next_request_id())
     rid = result.pop("ResponseMetadata")["RequestId"]
+    if endpoint_base is not None:
+        result = endpoints.rewrite(spec.name, params, result, endpoint_base)
     if spec.payload is not None:
         extra, payload = _payload(result, spec, service)
         sent = {"Content-Type": "application/octet-stream", **extra, "x-amzn-RequestId": rid}

@@ -59,7 +59,7 @@ from ..core.constants import DEFAULT_ACCOUNT_ID, KVSIM_VERSION, is_account_id, s
 from ..engine.permissions import expand_actions
 from ..engine.simulator import Simulator
 from ..services.config import Limits, Timings
-from . import rest
+from . import endpoints, rest
 
 __all__ = [
     "DEFAULT_HOST",
@@ -323,6 +323,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self) -> None:
         try:
+            if (self.headers.get("Upgrade") or "").lower() == "websocket":
+                # WebRTC signaling (ConnectAsMaster / ConnectAsViewer): kvsim.http.signaling.
+                from .signaling import serve_websocket
+
+                self.server.follow_wall_clock()
+                serve_websocket(self)
+                return
             body = self._read_body()
             if body is None:
                 return
@@ -330,7 +337,16 @@ class _Handler(BaseHTTPRequestHandler):
             if self.path.startswith(CONTROL_PREFIX):
                 self._control()
                 return
-            answer = rest.handle(self.server.sim, self.command, self.path, self.headers, body)
+            # An endpoint the server returned (kvsim.http.endpoints): the same request.
+            _host, path = endpoints.split(self.path)
+            answer = rest.handle(
+                self.server.sim,
+                self.command,
+                path,
+                self.headers,
+                body,
+                endpoint_base=self.server.base_url,
+            )
             payload = answer.body
             if isinstance(payload, bytes):
                 self._send(answer.status, answer.headers, payload)

@@ -36,6 +36,7 @@ from ..model.shapes import named_string
 from .state import ACTIVE, DELETING, STATUSES
 
 if TYPE_CHECKING:
+    from .kinesis_video_signaling.relay import ChannelRelay
     from .state import Bucket, Region
 
 __all__ = [
@@ -85,6 +86,7 @@ class Channel:
         "name",
         "pending",
         "region",
+        "signaling",
         "status",
         "storage",
         "tags",
@@ -117,6 +119,9 @@ class Channel:
         self.endpoints: dict[str, str] | None = None
         self.buckets: dict[str, Bucket] | None = None
         self.pending = 0
+        # The WebSocket signaling relay (kvsim.services.kinesis_video_signaling.relay),
+        # None until the first connection; not part of snapshots.
+        self.signaling: ChannelRelay | None = None
 
     @property
     def resource_id(self) -> str:

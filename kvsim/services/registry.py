@@ -21,7 +21,13 @@ from ..core.kernel import Transition
 from ..core.resources import Family
 from ..model.catalog import SERVICE_NAMES, ServiceSpec, service_spec
 from ..model.validation import Structure
-from . import kinesis_video_archived_media, kinesis_video_media, kinesisvideo
+from . import (
+    kinesis_video_archived_media,
+    kinesis_video_media,
+    kinesis_video_signaling,
+    kinesis_video_webrtc_storage,
+    kinesisvideo,
+)
 from .channels_state import CHANNELS
 from .configs_state import EDGES, HUBS
 from .declarations import Operation, Rate
@@ -62,6 +68,8 @@ _DECLARED: Mapping[str, tuple[Operation, ...]] = {
     "kinesisvideo": kinesisvideo.OPERATIONS,
     "kinesis-video-archived-media": kinesis_video_archived_media.OPERATIONS,
     "kinesis-video-media": kinesis_video_media.OPERATIONS,
+    "kinesis-video-signaling": kinesis_video_signaling.OPERATIONS,
+    "kinesis-video-webrtc-storage": kinesis_video_webrtc_storage.OPERATIONS,
 }
 
 #: Every service by botocore name, in :data:`SERVICE_NAMES` order.
