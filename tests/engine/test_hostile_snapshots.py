@@ -161,7 +161,7 @@ CASES: list[tuple[Mutation, str, str]] = [
     (_region_twice, "regions[2]", "twice"),
     (put(("regions", 0, "devices"), {}), "regions[0].devices", "unknown field"),
     (drop(("regions", 0, "buckets")), "regions[0].buckets", "missing"),
-    (put(("regions", 0, "resources", "channels"), []), "regions[0].resources.channels", "family"),
+    (put(("regions", 0, "resources", "gadgets"), []), "regions[0].resources.gadgets", "family"),
     (put(("regions", 0, "resources"), []), "regions[0].resources", "object"),
     (put(("regions", 0, "resources", "streams"), {}), "regions[0].resources.streams", "list"),
     (put(("regions", 1, "buckets", "ListStreams"), [49]), "regions[1].buckets.ListStreams", "2"),

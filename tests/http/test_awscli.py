@@ -144,11 +144,16 @@ def test_errors_exit_255_with_the_message(aws: Any) -> None:
         "An error occurred (ResourceNotFoundException) when calling the DescribeStream "
         "operation: The requested stream is not found or not active."
     )
+    rc, out, _ = aws("create-signaling-channel", "--channel-name", "chan")
+    assert rc == 0
+    assert json.loads(out)["ChannelARN"].startswith(
+        "arn:aws:kinesisvideo:eu-west-1:123456789012:channel/chan/"
+    )
     rc, _, err = aws("create-signaling-channel", "--channel-name", "chan")
     assert rc == 255
-    assert err.strip().startswith(
-        "An error occurred (UnsupportedOperationException) when calling the "
-        "CreateSignalingChannel operation: kvsim does not simulate CreateSignalingChannel"
+    assert err.strip() == (
+        "An error occurred (ResourceInUseException) when calling the CreateSignalingChannel "
+        "operation: The signaling channel chan already exists."
     )
 
 

@@ -219,8 +219,8 @@ def test_control_errors(
         ("BREW", "/coffee", b"", None, 404, "UnknownOperationException"),
         (
             "POST",
-            "/createSignalingChannel",
-            b'{"ChannelName": "c"}',
+            "/getHLSStreamingSessionURL",
+            b'{"StreamName": "c"}',
             None,
             400,
             "UnsupportedOperationException",
@@ -364,7 +364,9 @@ def test_concurrent_clients(server: KvsimServer) -> None:
     for t in threads:
         t.join()
     assert errors == []
-    names = [s["StreamName"] for s in server.sim.client().list_streams()["StreamInfoList"]]
+    names = [
+        s["StreamName"] for s in server.sim.client().list_streams(MaxResults=1000)["StreamInfoList"]
+    ]
     assert names == sorted(f"w{w}-{i:02d}" for w in range(4) for i in range(20))
     server.sim._check()
 
