@@ -72,7 +72,7 @@ from .core.streaming import StreamingBody
 from .engine.permissions import Principal
 from .engine.runtime import actions_tuple
 from .engine.simulator import Simulator
-from .http import rest
+from .http import endpoints, rest
 from .model.catalog import SERVICE_NAMES, service_spec
 from .services.registry import service
 
@@ -125,9 +125,15 @@ def _serve(
     body = request.body
     if hasattr(body, "read"):
         body = body.read()
-    # The path of "https://host/path": what urlsplit(url).path gives, cheaper.
-    slash = url.find("/", url.find("//") + 2)
+    # The host and path of "https://host/path": what urlsplit(url) gives, cheaper.
+    start = url.find("//") + 2
+    slash = url.find("/", start)
     path = url[slash:] if slash >= 0 else "/"
+    host = url[start:slash] if slash >= 0 else url[start:]
+    if path.startswith(endpoints.PREFIX):
+        # An endpoint a kvsim server returned: the AWS host it stands for.
+        served_host, path = endpoints.split(path)
+        host = served_host or host
     answer = rest.handle(
         sim,
         request.method,
@@ -136,6 +142,7 @@ def _serve(
         body,
         account_id=account_id,
         principal=principal,
+        host=host,
     )
     # Answered: handlers after kvsim's (moto's catch-all) must not serve it too.
     request.url = ANSWERED_PREFIX + url
@@ -179,7 +186,9 @@ class _Binding:
 
 def _register(events: Any, handler: Callable[..., Any], event: str) -> None:
     # A unique id makes registering twice a no-op.
-    events.register(event, handler, unique_id=_UNIQUE_ID)
+    # One unique id per event: botocore keeps one handler per unique id and
+    # emitter, so a shared id would register a session for the first event only.
+    events.register(event, handler, unique_id=f"{_UNIQUE_ID}:{event}")
 
 
 def _install() -> None:
@@ -294,6 +303,7 @@ def client(
     allowed_actions: Iterable[str] | None = None,
     identity: str | None = None,
     aws_access_key_id: str = _ACCESS_KEY_ID,
+    endpoint_url: str | None = None,
 ) -> Any:
     """A real boto3 client of ``service_name`` (any of the five) that ``sim`` always serves.
 
@@ -305,7 +315,10 @@ def client(
     ``*`` wildcards) and ``identity`` (an IAM or STS ARN) make this client a
     least-privilege principal of its own: other calls answer
     ``AccessDeniedException`` (HTTP 403) naming the identity.
-    ``config`` is passed on as boto3's ``botocore.config.Config``.
+    ``config`` is passed on as boto3's ``botocore.config.Config``, and
+    ``endpoint_url`` as boto3's: the data-plane clients need their stream's
+    endpoint from ``GetDataEndpoint``, as in AWS (a media call on the
+    control-plane host answers HTTP 403).
 
     >>> import kvsim, kvsim.boto
     >>> sim = kvsim.Simulator()
@@ -337,11 +350,12 @@ def client(
             aws_access_key_id=aws_access_key_id,
             aws_secret_access_key=_SECRET_ACCESS_KEY,
             config=config,
+            endpoint_url=endpoint_url,
         )
     events = kv.meta.events
     event = EVENTS[service_name]
     # Replace the process-wide handler (if this client has it) by this client's own.
-    events.unregister(event, unique_id=_UNIQUE_ID)
+    events.unregister(event, unique_id=f"{_UNIQUE_ID}:{event}")
     events.unregister(event, _before_send)
     _register(events, _Binding(sim, account_id, principal), event)
     return kv

@@ -18,6 +18,7 @@ from ..core.clock import to_ms
 from ..core.constants import check_account_region
 from ..core.ids import parse_stream_arn
 from ..model.errors import ClientError
+from ..services import data_hosts
 from ..services.kinesis_video_media.put_media import FragmentBatch, PutMediaSession, put_fragments
 
 if TYPE_CHECKING:
@@ -104,9 +105,11 @@ def open_session(
     region_name: str,
     timecode_type: str = "ABSOLUTE",
     producer_start: datetime | float | None = None,
+    host: str | None = None,
 ) -> ProducerSession:
     """Open a PutMedia connection (the checks before HTTP 200 raise kvsim's
-    ``ClientError``, with a request id)."""
+    ``ClientError``, with a request id); ``host`` (None: not checked) must be
+    the stream's ``s-`` host (:mod:`kvsim.services.data_hosts`)."""
     name, arn = stream_reference(stream)
     if timecode_type not in ("ABSOLUTE", "RELATIVE"):
         raise ValueError(f"timecode_type must be 'ABSOLUTE' or 'RELATIVE', got {timecode_type!r}")
@@ -118,6 +121,19 @@ def open_session(
         runtime.world.catch_up()
         region = runtime.region(account_id, region_name)
         try:
+            if host is not None:
+                problem = data_hosts.kind_problem("kinesis-video-media", OPERATION, host)
+                if isinstance(problem, bytes):
+                    problem = None  # the HTTP layer answers the 403 itself
+                wrong = problem or data_hosts.endpoint_problem(
+                    region,
+                    "kinesis-video-media",
+                    OPERATION,
+                    {"StreamName": name, "StreamARN": arn},
+                    host,
+                )
+                if wrong is not None:
+                    raise wrong
             session = PutMediaSession(
                 runtime.world,
                 region,

@@ -26,6 +26,7 @@ from ..model.errors import (
     ParamValidationError,
     UnsupportedOperationException,
 )
+from ..services.data_hosts import endpoint_problem
 from ..services.declarations import Operation
 from ..services.registry import Service
 from ..services.state import Region
@@ -150,9 +151,13 @@ class Runtime:
         operation: str,
         params: Mapping[str, Any],
         principal: Principal | None = None,
+        host: str | None = None,
     ) -> dict[str, Any]:
         """Serve one request that reached the service over the wire (:mod:`kvsim.http.rest`),
-        signed by ``principal`` (None: a caller allowed every action).
+        signed by ``principal`` (None: a caller allowed every action), sent to
+        ``host`` (None: not checked); a data-plane call on a data host that is
+        not its stream's own is refused at the door
+        (:func:`kvsim.services.data_hosts.endpoint_problem`).
 
         As a facade call, except for input botocore would have refused to send
         (missing or unknown member, wrong JSON type, below ``min``): kvsim rule,
@@ -170,6 +175,10 @@ class Runtime:
             known = region is not None
             if region is None:
                 region = self.region(account_id, region_name)
+            elif host is not None:
+                problem = endpoint_problem(region, service.name, operation, params, host)
+                if problem is not None:
+                    raise self.reject(problem, operation)
             try:
                 if principal is None:
                     return self.call(region, declared, params)

@@ -318,11 +318,14 @@ class Simulator:
         region_name: str = DEFAULT_REGION_NAME,
         timecode_type: str = "ABSOLUTE",
         producer_start: datetime | float | None = None,
+        host: str | None = None,
     ) -> ProducerSession:
         """Open a PutMedia connection to feed piece by piece (what :meth:`put_media`
         and ``kvsim serve``'s ``POST /putMedia`` use): ``session.feed(data)`` and
         ``session.close()`` return the acknowledgements they produce. A stream
-        takes one connection at a time."""
+        takes one connection at a time. ``host``, if given, is the host the
+        producer sent to: another stream's data host answers
+        ``InvalidEndpointException``."""
         return open_session(
             self.runtime,
             stream,
@@ -330,6 +333,7 @@ class Simulator:
             region_name=region_name,
             timecode_type=timecode_type,
             producer_start=producer_start,
+            host=host,
         )
 
     def put_fragments(

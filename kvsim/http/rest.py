@@ -73,6 +73,7 @@ from ..core.ids import SERVED_REGIONS
 from ..engine.runtime import unsupported
 from ..model.catalog import OperationSpec
 from ..model.errors import ClientError
+from ..services import data_hosts
 from ..services.registry import SERVICES, Service
 from . import endpoints
 
@@ -87,9 +88,11 @@ __all__ = [
     "Body",
     "Headers",
     "HttpResponse",
+    "caller",
     "encode_json",
     "error_response",
     "handle",
+    "unauthorizable",
 ]
 
 #: The largest request body kvsim reads (1 MiB; the largest valid request is ~25 KB).
@@ -169,6 +172,21 @@ def error_response(status: int, code: str, message: str, request_id: str) -> Htt
     return _response(status, request_id, encode_json({"Message": message}), code)
 
 
+def unauthorizable(request_id: str) -> HttpResponse:
+    """AWS's answer to a media call on a host that does not serve it: HTTP 403
+    with an XML body and no ``x-amzn-ErrorType`` (botocore reports code ``"403"``)."""
+    body = data_hosts.UNAUTHORIZABLE
+    return HttpResponse(
+        403,
+        {
+            "Content-Type": "application/xml",
+            "x-amzn-RequestId": request_id,
+            "Content-Length": str(len(body)),
+        },
+        body,
+    )
+
+
 def _header(headers: Headers, name: str) -> str | None:
     # http.client.HTTPMessage and botocore's HTTPHeaders look names up without
     # regard to case; a plain dict is searched for any spelling.
@@ -226,6 +244,17 @@ def _credential(value: str | None) -> tuple[str, str]:
             f"Credential should be scoped to a valid region, not {region[:40]!r}.",
         )
     return access_key, region
+
+
+def caller(sim: Simulator, headers: Headers) -> tuple[str, str] | HttpResponse:
+    """``(access key id, region)`` of a request's SigV4 ``Authorization`` header, or
+    the 403 answer to send (for requests that are no model operation: PutMedia)."""
+    try:
+        return _credential(_header(headers, "Authorization"))
+    except _Rejected as rejected:
+        return error_response(
+            rejected.status, rejected.code, rejected.message, sim.runtime.next_request_id()
+        )
 
 
 def _route(method: str, path: str) -> tuple[Service, OperationSpec]:
@@ -313,6 +342,7 @@ def handle(
     account_id: str | None = None,
     principal: Principal | None = None,
     endpoint_base: str | None = None,
+    host: str | None = None,
 ) -> HttpResponse:
     """Serve one rest-json request of any of the five services on ``sim``.
 
@@ -322,13 +352,21 @@ def handle(
     (:meth:`~kvsim.Simulator.register_credentials`), or ``principal`` if
     given; ``account_id``, if given, overrides the account either maps to.
     ``endpoint_base`` (a server's base URL) makes the endpoints an answer names
-    point at that server (:mod:`kvsim.http.endpoints`).
+    point at that server (:mod:`kvsim.http.endpoints`). ``host`` is the host
+    the request was sent to (an AWS host, with the server's prefix taken
+    away): data-plane calls must use their stream's data endpoint
+    (:mod:`kvsim.services.data_hosts`); None checks nothing.
     Never raises for anything a client sends; a bug in kvsim propagates.
     """
     runtime = sim.runtime
     try:
         service, spec = _route(method, path)
         access_key, region_name = _credential(_header(headers, "Authorization"))
+        wrong = None if host is None else data_hosts.kind_problem(service.name, spec.name, host)
+        if isinstance(wrong, bytes):
+            return unauthorizable(runtime.next_request_id())
+        if wrong is not None:
+            raise _Rejected(wrong.http_status, wrong.code, wrong.message)
         params = _params(body)
     except _Rejected as rejected:
         return error_response(
@@ -338,7 +376,9 @@ def handle(
         principal = runtime.principal_for(access_key)
     account = account_id or (principal.account_id if principal else DEFAULT_ACCOUNT_ID)
     try:
-        result = runtime.handle(account, region_name, service, spec.name, params, principal)
+        result = runtime.handle(
+            account, region_name, service, spec.name, params, principal, host=host
+        )
     except ClientError as error:
         rid = error.response["ResponseMetadata"]["RequestId"]
         return error_response(error.http_status, error.code, error.message, rid)

@@ -59,7 +59,7 @@ from ..core.constants import DEFAULT_ACCOUNT_ID, KVSIM_VERSION, is_account_id, s
 from ..engine.permissions import expand_actions
 from ..engine.simulator import Simulator
 from ..services.config import Limits, Timings
-from . import endpoints, rest
+from . import endpoints, put_media, rest
 
 __all__ = [
     "DEFAULT_HOST",
@@ -330,6 +330,14 @@ class _Handler(BaseHTTPRequestHandler):
                 self.server.follow_wall_clock()
                 serve_websocket(self)
                 return
+            if self.command == "POST" and (
+                endpoints.split(self.path)[1].partition("?")[0] == put_media.PATH
+            ):
+                # PutMedia: a streamed (chunked) body and a stream of acks (kvsim.http.put_media).
+                self.server.follow_wall_clock()
+                aws_host = endpoints.split(self.path)[0]
+                put_media.serve_put_media(self, self.server.sim, aws_host or self._host())
+                return
             body = self._read_body()
             if body is None:
                 return
@@ -338,7 +346,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._control()
                 return
             # An endpoint the server returned (kvsim.http.endpoints): the same request.
-            _host, path = endpoints.split(self.path)
+            aws_host, path = endpoints.split(self.path)
             answer = rest.handle(
                 self.server.sim,
                 self.command,
@@ -346,6 +354,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.headers,
                 body,
                 endpoint_base=self.server.base_url,
+                host=aws_host or self._host(),
             )
             payload = answer.body
             if isinstance(payload, bytes):
@@ -359,6 +368,10 @@ class _Handler(BaseHTTPRequestHandler):
             traceback.print_exc(file=sys.stderr)
             self.close_connection = True
             self._reject(500, "InternalFailure", "kvsim failed to serve this request.")
+
+    def _host(self) -> str:
+        # The host a request was sent to: the server's own, not a data host.
+        return str(self.headers.get("Host") or self.server.base_url.partition("://")[2])
 
     def _read_body(self) -> bytes | None:
         """The request body, or None after answering a request whose length is bad."""

@@ -28,22 +28,24 @@ def sim() -> kvsim.Simulator:
     return sim
 
 
+#: Each data-plane service and the API name of its endpoint.
+DATA_APIS = (
+    ("kinesis-video-archived-media", "LIST_FRAGMENTS"),
+    ("kinesis-video-media", "GET_MEDIA"),
+)
+
+
 def in_process(sim: kvsim.Simulator) -> dict[str, Any]:
     kv = kvsim.boto.client(sim)
 
     def endpoint(api: str) -> str:
         return str(kv.get_data_endpoint(StreamName="cam", APIName=api)["DataEndpoint"])
 
-    clients = {}
-    for service, api in (
-        ("kinesis-video-archived-media", "LIST_FRAGMENTS"),
-        ("kinesis-video-media", "GET_MEDIA"),
-    ):
-        client = kvsim.boto.client(sim, service)
-        # A data-plane client as applications make it: on the stream's endpoint.
-        client.meta._endpoint_url = endpoint(api)
-        clients[service] = client
-    return clients
+    # Data-plane clients as applications make them: on the stream's endpoints.
+    return {
+        service: kvsim.boto.client(sim, service, endpoint_url=endpoint(api))
+        for service, api in DATA_APIS
+    }
 
 
 @pytest.fixture(params=["in-process", "serve"])
@@ -55,9 +57,13 @@ def clients(request: pytest.FixtureRequest, sim: kvsim.Simulator) -> Iterator[di
         session = boto3.session.Session(
             aws_access_key_id="AKIDMEDIA", aws_secret_access_key="x", region_name="us-east-1"
         )
+        kv = session.client("kinesisvideo", endpoint_url=url)
         yield {
-            name: session.client(name, endpoint_url=url)
-            for name in ("kinesis-video-archived-media", "kinesis-video-media")
+            name: session.client(
+                name,
+                endpoint_url=kv.get_data_endpoint(StreamName="cam", APIName=api)["DataEndpoint"],
+            )
+            for name, api in DATA_APIS
         }
 
 

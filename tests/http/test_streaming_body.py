@@ -38,6 +38,11 @@ AUTH = (
 )
 REQUEST = {"StreamName": "cam-1", "StartSelector": {"StartSelectorType": "NOW"}}
 NO_RETRIES = botocore.config.Config(retries={"max_attempts": 1, "mode": "standard"})
+#: A GetMedia host (data-plane calls must use one; "cam-1" does not exist, so any will do).
+DATA_HOST = "s-00000000.kinesisvideo.us-east-1.amazonaws.com"
+DATA_URL = f"https://{DATA_HOST}"
+#: The same host under a server (kvsim.http.endpoints).
+SERVED_PATH = f"/_endpoint/{DATA_HOST}/getMedia"
 
 #: What the temporary handler answers, by test: a payload factory (each call
 #: gets a fresh iterator).
@@ -142,7 +147,9 @@ def test_rest_errors_of_a_streamed_operation_are_json(streamed: list[Any]) -> No
 
 def test_boto3_in_process_gets_a_streaming_body(streamed: list[Any]) -> None:
     sim = kvsim.Simulator(seed=0)
-    client = kvsim.boto.client(sim, SERVICE, region_name="us-east-1", config=NO_RETRIES)
+    client = kvsim.boto.client(
+        sim, SERVICE, region_name="us-east-1", config=NO_RETRIES, endpoint_url=DATA_URL
+    )
     response = client.get_media(**REQUEST)
     assert isinstance(response["Payload"], StreamingBody)
     assert response["ContentType"] == "video/webm"
@@ -152,7 +159,7 @@ def test_boto3_in_process_gets_a_streaming_body(streamed: list[Any]) -> None:
 
 
 def test_boto3_in_process_reads_the_stream_in_pieces(streamed: list[Any]) -> None:
-    client = kvsim.boto.client(kvsim.Simulator(), SERVICE, config=NO_RETRIES)
+    client = kvsim.boto.client(kvsim.Simulator(), SERVICE, config=NO_RETRIES, endpoint_url=DATA_URL)
     body = client.get_media(**REQUEST)["Payload"]
     assert body.read(2) == b"ab"
     assert body.read(3) == b"cde"
@@ -161,7 +168,7 @@ def test_boto3_in_process_reads_the_stream_in_pieces(streamed: list[Any]) -> Non
 
 
 def test_boto3_in_process_iterates_chunks(streamed: list[Any]) -> None:
-    client = kvsim.boto.client(kvsim.Simulator(), SERVICE, config=NO_RETRIES)
+    client = kvsim.boto.client(kvsim.Simulator(), SERVICE, config=NO_RETRIES, endpoint_url=DATA_URL)
     body = client.get_media(**REQUEST)["Payload"]
     assert b"".join(body.iter_chunks(chunk_size=4)) == b"abcdef"
 
@@ -173,7 +180,7 @@ def _raw_request(srv: KvsimServer, body: bytes) -> bytes:
     """One request on a bare socket; everything the server sends until it closes."""
     host, port = srv.server_address[:2]
     head = (
-        f"POST /getMedia HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: {AUTH}\r\n"
+        f"POST {SERVED_PATH} HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: {AUTH}\r\n"
         f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
         "Connection: close\r\n\r\n"
     ).encode()
@@ -190,7 +197,7 @@ def test_server_sends_the_payload_chunked(streamed: list[Any], server: KvsimServ
     conn = http.client.HTTPConnection(str(host), int(port), timeout=10)
     conn.request(
         "POST",
-        "/getMedia",
+        SERVED_PATH,
         body=json.dumps(REQUEST).encode(),
         headers={"Authorization": AUTH, "Content-Type": "application/json"},
     )
@@ -231,7 +238,9 @@ def test_boto3_over_http_gets_a_streaming_body(streamed: list[Any], server: Kvsi
     session = boto3.session.Session(
         aws_access_key_id="AKIDSTREAM", aws_secret_access_key="x", region_name="us-east-1"
     )
-    client = session.client(SERVICE, endpoint_url=server.base_url, config=NO_RETRIES)
+    client = session.client(
+        SERVICE, endpoint_url=server.base_url + SERVED_PATH[: -len("/getMedia")], config=NO_RETRIES
+    )
     response = client.get_media(**REQUEST)
     assert isinstance(response["Payload"], StreamingBody)
     assert response["ContentType"] == "video/webm"
@@ -263,7 +272,9 @@ def _facade_get_media(sim: kvsim.Simulator) -> Any:
 
 
 def _boto_get_media(sim: kvsim.Simulator) -> Any:
-    return kvsim.boto.client(sim, SERVICE, config=NO_RETRIES).get_media(**REQUEST)["Payload"]
+    return kvsim.boto.client(sim, SERVICE, config=NO_RETRIES, endpoint_url=DATA_URL).get_media(
+        **REQUEST
+    )["Payload"]
 
 
 @pytest.mark.parametrize("get_media", [_facade_get_media, _boto_get_media], ids=["facade", "boto3"])
