@@ -9,7 +9,12 @@
   the middle of the stream, through the facade (throttling off), ms per page;
 - expiry: ``sim.advance`` past the retention, which drops all *n* in batches,
   fragments per second;
-- memory: ``tracemalloc`` bytes per stored fragment (payload shared).
+- memory: ``tracemalloc`` bytes per stored fragment (payload shared);
+- GetMediaForFragmentList of 100 generated fragments (2 s at 30 frames/s of
+  1 KiB: a 6.2 MB body) through a boto3 client of ``kvsim.boto`` on the
+  stream's endpoint, read to the end, beside botocore's floor for the same
+  response: the same client whose ``before-send`` hook returns a prebuilt
+  ``AWSResponse`` of the same bytes (``io.BytesIO``); the ratio of the medians.
 
 Each figure is the median of the plan's repetitions after one warm-up.
 """
@@ -95,11 +100,69 @@ def measure(count: int, reps: int) -> dict[str, float]:
     }
 
 
+def fragment_list_vs_floor(reps: int, count: int = 100) -> dict[str, float]:
+    """Medians (ms) of GetMediaForFragmentList of ``count`` fragments through
+    ``kvsim.boto`` and through botocore's floor for the same bytes, and their ratio."""
+    import io
+
+    from botocore.awsrequest import AWSResponse
+
+    import kvsim.boto
+
+    sim = _world()
+    sim.put_fragments("cam", count=count)
+    kv = kvsim.boto.client(sim)
+    url = kv.get_data_endpoint(StreamName="cam", APIName="GET_MEDIA_FOR_FRAGMENT_LIST")[
+        "DataEndpoint"
+    ]
+    archive = kvsim.boto.client(sim, "kinesis-video-archived-media", endpoint_url=url)
+    listed = archive.list_fragments(StreamName="cam", MaxResults=count)["Fragments"]
+    numbers = sorted((f["FragmentNumber"] for f in listed), key=int)
+    data = archive.get_media_for_fragment_list(StreamName="cam", Fragments=numbers)[
+        "Payload"
+    ].read()
+    headers = {"Content-Type": "video/webm", "Content-Length": str(len(data))}
+    floor = kvsim.boto.client(sim, "kinesis-video-archived-media", endpoint_url=url)
+
+    def canned(request: Any, **kwargs: Any) -> Any:
+        return AWSResponse(request.url, 200, headers, io.BytesIO(data))
+
+    # Registered first: botocore takes the first answer, so kvsim's handler never runs.
+    floor.meta.events.register_first("before-send.kinesis-video-archived-media", canned)
+
+    def timed(client: Any) -> float:
+        started = time.perf_counter()
+        body = client.get_media_for_fragment_list(StreamName="cam", Fragments=numbers)
+        got = body["Payload"].read()
+        elapsed = time.perf_counter() - started
+        assert len(got) == len(data)
+        return elapsed
+
+    ours, base = [], []
+    for rep in range(max(reps, 1) * 10 + 1):
+        a, b = timed(archive), timed(floor)
+        if rep:  # the first is a warm-up
+            ours.append(a)
+            base.append(b)
+    kvsim_ms, floor_ms = statistics.median(ours) * 1000, statistics.median(base) * 1000
+    return {
+        "fragment_list_bytes": len(data),
+        "fragment_list_ms": kvsim_ms,
+        "fragment_list_floor_ms": floor_ms,
+        "fragment_list_ratio": kvsim_ms / floor_ms,
+    }
+
+
 def run(ctx: Context, names: list[str]) -> None:
     """Run the ``media`` scenario at the plan's largest size up to 10^6."""
     count = 1_000_000 if ctx.plan.name == "full" else 100_000
     ctx.log(f"media: {count:,} generated fragments, {ctx.plan.reps} reps")
-    ctx.facts["media"] = measure(count, ctx.plan.reps)
+    fact = measure(count, ctx.plan.reps)
+    try:
+        fact.update(fragment_list_vs_floor(ctx.plan.reps))
+    except ImportError:  # boto3 is in the bench extra
+        ctx.log("media: boto3 is not installed; GetMediaForFragmentList vs the floor skipped")
+    ctx.facts["media"] = fact
 
 
 def targets(ctx: Context) -> list[Target]:
@@ -108,12 +171,24 @@ def targets(ctx: Context) -> list[Target]:
     if not fact:
         return []
     where = f"{fact['fragments']:,} fragments"
-    return [
+    found = [
         Target("generated ingestion (fragments/s)", where, fact["ingest_per_s"], 100_000, False),
         Target("ListFragments page of 1,000 (ms)", where, fact["list_page_ms"], 5, True, " ms"),
         Target("retention expiry (fragments/s)", where, fact["expiry_per_s"], 1_000_000, False),
         Target("memory per fragment (B)", where, fact["bytes_per_fragment"], 200, True, " B"),
     ]
+    if "fragment_list_ratio" in fact:
+        found.append(
+            Target(
+                "GetMediaForFragmentList of 100 via boto3 vs botocore's floor (x)",
+                f"{fact['fragment_list_bytes'] / 1e6:.1f} MB body",
+                fact["fragment_list_ratio"],
+                1.5,
+                True,
+                "x",
+            )
+        )
+    return found
 
 
 def facts_text(ctx: Context) -> str:
@@ -126,8 +201,16 @@ def facts_text(ctx: Context) -> str:
         f"{fact['ingest_per_s']:,.0f} fragments/s; ListFragments page of 1,000 "
         f"{fact['list_page_ms']:.2f} ms; expiry {fact['expiry_per_s']:,.0f} fragments/s; "
         f"{fact['bytes_per_fragment']:.0f} B per fragment"
+        + (
+            f"; GetMediaForFragmentList of 100 ({fact['fragment_list_bytes'] / 1e6:.1f} MB) "
+            f"through boto3 {fact['fragment_list_ms']:.2f} ms, botocore's floor "
+            f"{fact['fragment_list_floor_ms']:.2f} ms ({fact['fragment_list_ratio']:.2f}x)"
+            if "fragment_list_ratio" in fact
+            else ""
+        )
     )
 
 
 if __name__ == "__main__":
     print(measure(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000, 3))
+    print(fragment_list_vs_floor(3))

@@ -40,15 +40,22 @@ class StreamingBody:
         """Up to ``amt`` bytes (all that is left if None); ``b""`` at the end."""
         if self._closed:
             raise ValueError("I/O operation on a closed StreamingBody")
-        while amt is None or len(self._buffer) < amt:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                break
-            self._buffer += chunk
         if amt is None:
-            data, self._buffer = self._buffer, b""
-        else:
-            data, self._buffer = self._buffer[:amt], self._buffer[amt:]
+            # One join of the rest, not a copy per chunk.
+            data = b"".join((self._buffer, *self._chunks))
+            self._buffer = b""
+            return data
+        if len(self._buffer) < amt:
+            parts = [self._buffer]
+            have = len(self._buffer)
+            while have < amt:
+                chunk = next(self._chunks, None)
+                if chunk is None:
+                    break
+                parts.append(chunk)
+                have += len(chunk)
+            self._buffer = b"".join(parts)
+        data, self._buffer = self._buffer[:amt], self._buffer[amt:]
         return data
 
     def iter_chunks(self, chunk_size: int = 1024) -> Iterator[bytes]:

@@ -65,6 +65,7 @@ __all__ = [
     "MkvError",
     "MkvStreamReader",
     "Track",
+    "cluster_pieces",
     "encode_cluster",
     "read_mkv",
     "write_mkv",
@@ -941,12 +942,23 @@ def _encode_head(header: Header) -> bytes:
     )
 
 
+# TagName elements by name (the service's names repeat on every cluster), bounded.
+_tag_names: dict[str, bytes] = {}
+
+
 def _encode_tags(tags: Sequence[tuple[str, str]]) -> bytes:
-    simple = b"".join(
-        element(SIMPLE_TAG, string_element(TAG_NAME, name) + string_element(TAG_STRING, value))
-        for name, value in tags
-    )
-    return element(TAGS, element(TAG, element(TARGETS, b"") + simple))
+    simple_id, string_id = encode_id(SIMPLE_TAG), encode_id(TAG_STRING)
+    parts = []
+    for name, value in tags:
+        named = _tag_names.get(name)
+        if named is None:
+            named = string_element(TAG_NAME, name)
+            if len(_tag_names) < 256:
+                _tag_names[name] = named
+        raw = value.encode("utf-8")
+        body = b"".join((named, string_id, encode_size(len(raw)), raw))
+        parts.append(simple_id + encode_size(len(body)) + body)
+    return element(TAGS, element(TAG, element(TARGETS, b"") + b"".join(parts)))
 
 
 def encode_cluster(
@@ -965,20 +977,58 @@ def encode_cluster(
     cluster timecode or duration, or a frame timecode outside the block's
     signed 16 bits of ticks. O(frames) plus one join of the payloads.
     """
+    return b"".join(cluster_pieces(cluster, tags, timecode_scale_ns=timecode_scale_ns))
+
+
+# (frames, scale, blocks, size) of the last cluster body encoded: fragments that share
+# their frames (generated ones) share one body, encoded once.
+_last_blocks: tuple[tuple[Frame, ...], int, bytes, int] | None = None
+
+
+def cluster_pieces(
+    cluster: Cluster,
+    tags: Sequence[tuple[str, str]] = (),
+    *,
+    timecode_scale_ns: int = _MS_NS,
+) -> tuple[bytes, bytes]:
+    """:func:`encode_cluster` in two pieces: the Tags, the Cluster's head and its
+    Timecode; then its blocks (the same bytes object for consecutive clusters
+    that share their ``frames``, so a body of generated fragments is not copied)."""
+    global _last_blocks
     scale = timecode_scale_ns
     raw = _ticks(cluster.timecode_ms, scale)
     if raw < 0:
         raise ValueError(f"a cluster timecode cannot be negative, got {cluster.timecode_ms} ms")
-    parts: list[bytes] = [b"", b"", _TIMECODE_ID, b"", b""]
     stamp = raw.to_bytes(max(1, (raw.bit_length() + 7) // 8), "big")
-    parts[3] = encode_size(len(stamp))
-    parts[4] = stamp
-    size = 1 + len(parts[3]) + len(stamp)
+    stamp_size = encode_size(len(stamp))
+    last = _last_blocks
+    if last is not None and last[0] is cluster.frames and last[1] == scale:
+        blocks, blocks_size = last[2], last[3]
+    else:
+        blocks, blocks_size = _encode_blocks(cluster.frames, scale)
+        _last_blocks = (cluster.frames, scale, blocks, blocks_size)
+    size = 1 + len(stamp_size) + len(stamp) + blocks_size
+    head = b"".join(
+        (
+            _encode_tags(tags) if tags else b"",
+            _CLUSTER_ID,
+            encode_size(size),
+            _TIMECODE_ID,
+            stamp_size,
+            stamp,
+        )
+    )
+    return head, blocks
+
+
+def _encode_blocks(frames: tuple[Frame, ...], scale: int) -> tuple[bytes, int]:
+    parts: list[bytes] = []
+    size = 0
     numbers: dict[int, bytes] = {}
     previous: dict[int, int] = {}
     append = parts.append
     pack = _BLOCK_HEAD.pack
-    for frame in cluster.frames:
+    for frame in frames:
         number = numbers.get(frame.track)
         if number is None:
             if not 1 <= frame.track <= _MAX_TRACK_NUMBER:
@@ -1017,13 +1067,14 @@ def encode_cluster(
             append(group)
             size += len(group)
         previous[frame.track] = relative
-    parts[0] = _encode_tags(tags) if tags else b""
-    parts[1] = _CLUSTER_ID + encode_size(size)
-    return b"".join(parts)
+    return b"".join(parts), size
 
 
 def write_mkv(
-    header: Header, clusters: Iterable[tuple[Cluster, Sequence[tuple[str, str]]]]
+    header: Header,
+    clusters: Iterable[tuple[Cluster, Sequence[tuple[str, str]]]],
+    *,
+    pieces: bool = False,
 ) -> Iterator[bytes]:
     """Yield an MKV stream, one chunk for the head and one per cluster (so GetMedia can stream).
 
@@ -1033,8 +1084,14 @@ def write_mkv(
     equal header and equal clusters, ``size`` aside (and timecodes rounded to
     the TimecodeScale when it does not divide 1 ms). Raises ValueError for
     values Matroska cannot hold (see :func:`encode_cluster`), when reached.
+    With ``pieces``, each cluster comes as the two chunks of :func:`cluster_pieces`
+    (the media readers' bodies: shared frames are not copied).
     """
     yield _encode_head(header)
     scale = header.timecode_scale_ns
+    if pieces:
+        for cluster, tags in clusters:
+            yield from cluster_pieces(cluster, tags, timecode_scale_ns=scale)
+        return
     for cluster, tags in clusters:
         yield encode_cluster(cluster, tags, timecode_scale_ns=scale)

@@ -101,5 +101,5 @@ def mkv_body(chunks: list[Chunk]) -> Iterator[bytes]:
         end = start + 1
         while end < len(chunks) and chunks[end][0] is header:
             end += 1
-        yield from write_mkv(header, ((c[1], c[2]) for c in chunks[start:end]))
+        yield from write_mkv(header, ((c[1], c[2]) for c in chunks[start:end]), pieces=True)
         start = end
