@@ -40,6 +40,9 @@ without Kinesis Video
 body larger than :data:`MAX_BODY_BYTES`               413     ``RequestEntityTooLargeException``
 body that is not a JSON object                        400     ``SerializationException``
 a call after the virtual clock's last call instant     400     ``BadRequestException``
+a media call off a data host (``host`` given)         403     none: AWS's XML body (botocore: ``"403"``)
+GetMedia on a ``b-`` host or another stream's         400     ``InvalidEndpointException``
+archived media on another stream's ``b-`` host        400     ``InvalidArgumentException``
 ====================================================  ======  ==========================================
 
 A JSON object that breaks the input shape where botocore would have refused
