@@ -22,7 +22,7 @@ a principal not allowed ``kinesisvideo:ConnectAs*``,  403     ``AccessDeniedExce
 or a channel of another account
 no ACTIVE channel with that ARN in the credential's    404     ``ResourceNotFoundException``
 region
-3 connections per second per channel, 10 viewers      400     ``ClientLimitExceededException``
+connections per second, viewers (``Limits``)          400     ``ClientLimitExceededException``
 ====================================================  ======  ====================================
 
 kvsim rules: the role is the last path segment of a served endpoint

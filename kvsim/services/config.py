@@ -142,6 +142,13 @@ class Limits:
     whatever ``MaxResults`` asks: the real service's 10 and 1,000 (the model
     documents 10,000 for both; ``Limits(list_streams_page_size=10_000,
     max_list_streams_page=10_000)`` behaves as the model reads).
+    The signaling relay's quotas (``sim.signaling``, the WebSocket of ``kvsim
+    serve``): ``max_viewers_per_channel`` viewers connected at once (AWS's 10;
+    ``None``: no limit), ``signaling_connect_tps`` connections per second per
+    channel and role (ConnectAsMaster and ConnectAsViewer each: AWS's 3),
+    ``signaling_sdp_tps`` SDP offers and as many answers per second per
+    connection (AWS's 5) and ``signaling_candidate_tps`` ICE candidates per
+    second per connection (AWS's 20); a rate of ``None`` is no limit.
     ``throttling=False`` switches every rate limit off. ``rates`` overrides
     entries of :data:`DEFAULT_RATES` by operation name; read the merged table
     with :meth:`rate`.
@@ -164,6 +171,10 @@ class Limits:
     #: Fragment-metadata and fragment-media points per stream per second (None: no limit).
     fragment_metadata_points: int | None = 10_000
     fragment_media_points: int | None = 500
+    max_viewers_per_channel: int | None = 10
+    signaling_connect_tps: float | None = 3
+    signaling_sdp_tps: float | None = 5
+    signaling_candidate_tps: float | None = 20
     throttling: bool = True
     rates: Mapping[str, Rate] = field(default_factory=dict)
     _table: Mapping[str, Rate] = field(init=False, repr=False, compare=False)
@@ -182,6 +193,9 @@ class Limits:
         _check_count("max_data_retention_hours", self.max_data_retention_hours, optional=False)
         _check_count("fragment_metadata_points", self.fragment_metadata_points, optional=True)
         _check_count("fragment_media_points", self.fragment_media_points, optional=True)
+        _check_count("max_viewers_per_channel", self.max_viewers_per_channel, optional=True)
+        for name in ("signaling_connect_tps", "signaling_sdp_tps", "signaling_candidate_tps"):
+            _check_tps(name, getattr(self, name))
         for name in ("list_streams_page_size", "max_list_streams_page"):
             _check_count(name, getattr(self, name), optional=False)
             if getattr(self, name) < 1:

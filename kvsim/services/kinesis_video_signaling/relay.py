@@ -13,8 +13,9 @@ kvsim rules (AWS documents the rest, see ``kvs-data-plane.md`` §9):
 - **Connecting** needs the channel ACTIVE or UPDATING (else
   ``ResourceNotFoundException``, as for a missing channel); 3 connections per
   second per channel and role (``ClientLimitExceededException``); at most
-  :data:`MAX_VIEWERS` (10) viewers, the newest refused
-  (``ClientLimitExceededException``). A viewer needs a client id; client ids
+  10 viewers, the newest refused (``ClientLimitExceededException``). Both are
+  AWS's figures, the defaults of ``Limits.signaling_connect_tps`` and
+  ``Limits.max_viewers_per_channel``. A viewer needs a client id; client ids
   are 1-256 of ``[a-zA-Z0-9_.-]`` and must not start with ``AWS_`` (any case)
   (``InvalidArgumentException``).
 - **Replacing.** A new master replaces the connected one, a viewer connecting
@@ -26,8 +27,9 @@ kvsim rules (AWS documents the rest, see ``kvs-data-plane.md`` §9):
   received. A closed connection's unread messages stay readable.
 - **Sending.** ``action`` is ``SDP_OFFER``, ``SDP_ANSWER`` or
   ``ICE_CANDIDATE``; ``messagePayload`` 1-10,000 base64 characters; a master
-  names ``recipientClientId``; a viewer's always goes to the master. 5 offers
-  or answers and 20 candidates per second per connection. A send that breaks
+  names ``recipientClientId``; a viewer's always goes to the master. 5 offers,
+  5 answers and 20 candidates per second per connection (AWS's figures,
+  ``Limits.signaling_sdp_tps`` and ``signaling_candidate_tps``). A send that breaks
   a rule gets a ``STATUS_RESPONSE`` (``errorType``, ``statusCode``,
   ``description``) only when it carried a ``correlationId``; otherwise it is
   dropped silently. A successful send gets no reply.
@@ -65,7 +67,6 @@ __all__ = [
     "MASTER_KEY",
     "MAX_CONNECTION_MS",
     "MAX_PAYLOAD",
-    "MAX_VIEWERS",
     "MESSAGE_TYPES",
     "SESSION_MS",
     "ChannelRelay",
@@ -81,8 +82,6 @@ __all__ = [
 ACTIONS = ("SDP_OFFER", "SDP_ANSWER", "ICE_CANDIDATE")
 #: What a client may receive.
 MESSAGE_TYPES = (*ACTIONS, "GO_AWAY", "RECONNECT_ICE_SERVER", "STATUS_RESPONSE")
-#: Concurrent viewers per channel [QW].
-MAX_VIEWERS = 10
 #: Longest connection, idle timeout and GO_AWAY grace [QW], in ms.
 MAX_CONNECTION_MS = 3_600_000
 IDLE_MS = 600_000
@@ -91,10 +90,6 @@ GO_AWAY_GRACE_MS = 60_000
 SESSION_MS = 2_700_000
 #: Largest ``messagePayload`` (10K characters).
 MAX_PAYLOAD = 10_000
-#: ConnectAsMaster / ConnectAsViewer per channel per second.
-CONNECT_TPS = 3
-#: Sends per connection per second, by action.
-SEND_TPS = {"SDP_OFFER": 5, "SDP_ANSWER": 5, "ICE_CANDIDATE": 20}
 
 _CLIENT_ID = re.compile(r"[a-zA-Z0-9_.-]{1,256}", re.ASCII)
 _BASE64 = re.compile(r"[a-zA-Z0-9+/=]+", re.ASCII)
@@ -292,22 +287,25 @@ def connect(world: World, region: Region, arn: str, role: str, client_id: str | 
     relay = relay_of(channel)
     live = relay.live(now)
     op = "ConnectAsMaster" if role == "MASTER" else "ConnectAsViewer"
-    throttled = world.limits.throttling
-    if throttled and tokens(relay.buckets, op, now, CONNECT_TPS) < 1:
+    limits = world.limits
+    tps = limits.signaling_connect_tps if limits.throttling else None
+    if tps is not None and tokens(relay.buckets, op, now, tps) < 1:
         raise ClientLimitExceededException(
             f"Limit exceeded on number of requests for {op} API for resource '{channel.name}'"
         )
     replaced = relay.master if role == "MASTER" else relay.viewers.get(str(client_id))
+    most = limits.max_viewers_per_channel
     if (
         role == "VIEWER"
         and replaced is None
-        and sum(1 for c in live if c.role == "VIEWER") >= MAX_VIEWERS
+        and most is not None
+        and sum(1 for c in live if c.role == "VIEWER") >= most
     ):
         raise ClientLimitExceededException(
-            f"The channel {channel.name} already has {MAX_VIEWERS} viewers connected."
+            f"The channel {channel.name} already has {most} viewers connected."
         )
-    if throttled:
-        relay.buckets[op] = [tokens(relay.buckets, op, now, CONNECT_TPS) - 1, now]
+    if tps is not None:
+        relay.buckets[op] = [tokens(relay.buckets, op, now, tps) - 1, now]
     if replaced is not None:
         replaced.go_away(now)
         replaced.close("replaced by a newer connection", now)
@@ -381,8 +379,15 @@ def send(world: World, connection: Connection, frame: object) -> bool:
         _failure(connection, correlation, "InvalidArgumentException", 400, problem, now)
         return False
     assert isinstance(action, str) and isinstance(payload, str)
-    if world.limits.throttling:
-        tps = SEND_TPS[action]
+    limits = world.limits
+    tps = (
+        None
+        if not limits.throttling
+        else limits.signaling_candidate_tps
+        if action == "ICE_CANDIDATE"
+        else limits.signaling_sdp_tps
+    )
+    if tps is not None:
         if tokens(connection.buckets, action, now, tps) < 1:
             _failure(
                 connection,
