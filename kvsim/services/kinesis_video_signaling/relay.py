@@ -24,7 +24,10 @@ kvsim rules (AWS documents the rest, see ``kvs-data-plane.md`` §9):
 - **Time limits.** A connection is closed :data:`MAX_CONNECTION_MS` (1 hour)
   after it opened, with a ``GO_AWAY`` :data:`GO_AWAY_GRACE_MS` (1 minute)
   before; and after :data:`IDLE_MS` (10 minutes) without a message sent or
-  received. A closed connection's unread messages stay readable.
+  received, whichever comes first (a connection idle when its ``GO_AWAY``
+  would be due is closed as idle, without one). Connections close when their
+  channel is deleted (DeleteSignalingChannel). A closed connection's unread
+  messages stay readable.
 - **Sending.** ``action`` is ``SDP_OFFER``, ``SDP_ANSWER`` or
   ``ICE_CANDIDATE``; ``messagePayload`` 1-10,000 base64 characters; a master
   names ``recipientClientId``; a viewer's always goes to the master. 5 offers,
@@ -157,7 +160,7 @@ class Connection:
     def deliver(self, message: Message, now_ms: int) -> None:
         """Put ``message`` in the inbox now."""
         self.inbox.append(message)
-        self.last_ms = now_ms
+        self.last_ms = max(self.last_ms, now_ms)
         if self.listener is not None:
             self.listener()
         if self.on_message is not None:
@@ -175,13 +178,17 @@ class Connection:
         ):
             self.close("the channel was deleted", now_ms)
             return
+        # As if checked at every instant: whichever limit came first applies.
         end = self.opened_ms + MAX_CONNECTION_MS
-        if not self.go_away_sent and now_ms >= end - GO_AWAY_GRACE_MS:
-            self.go_away(now_ms)
-        if now_ms >= end:
-            self.close("the connection reached its maximum duration (1 hour)", now_ms)
-        elif now_ms >= self.last_ms + IDLE_MS:
-            self.close("the connection was idle for 10 minutes", now_ms)
+        warn = end - GO_AWAY_GRACE_MS
+        if not self.go_away_sent and warn < self.last_ms + IDLE_MS and now_ms >= warn:
+            self.go_away(warn)  # the service's warning, due before the idle timeout
+        idle = self.last_ms + IDLE_MS
+        if now_ms >= min(end, idle):
+            if end <= idle:
+                self.close("the connection reached its maximum duration (1 hour)", now_ms)
+            else:
+                self.close("the connection was idle for 10 minutes", now_ms)
 
     def go_away(self, now_ms: int) -> None:
         """Send GO_AWAY (once per connection)."""
@@ -247,6 +254,12 @@ class ChannelRelay:
         for connection in connections:
             connection.refresh(now_ms)
         return [c for c in connections if c.closed is None]
+
+    def close_all(self, reason: str, now_ms: int) -> None:
+        """Close every open connection (time limits applied first), e.g. when the
+        channel is deleted."""
+        for connection in self.live(now_ms):
+            connection.close(reason, now_ms)
 
     def busy(self, now_ms: int) -> bool:
         """Whether anything would be lost without this relay: open connections,

@@ -334,6 +334,8 @@ def delete_signaling_channel(
         )
     gate.commit()
     unlink(channel)
+    if channel.signaling is not None:  # its signaling connections close now
+        channel.signaling.close_all("the channel was deleted", world.now_ms)
     channel.status = DELETING
     # At least 1 ms, as for streams: a re-created channel never gets its predecessor's ARN.
     delay = max(world.delays_ms["channel_delete_delay"], 1)
