@@ -140,10 +140,13 @@ def test_the_nesting_scan_ignores_brackets_inside_strings() -> None:
 def test_a_trace_outcome_nested_950_deep_is_refused_under_check(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    deep: Any = []
-    for _ in range(949):
-        deep = [deep]
-    path = trace_file(tmp_path, HEADER, {**CREATE, "outcome": {"response": {"deep": deep}}})
+    # Written as text: json.dumps of 950 levels can itself exceed the recursion
+    # limit when the test runs deep in a stack (as under pytest-xdist).
+    deep = "[" * 950 + "]" * 950
+    step = json.dumps({**CREATE, "outcome": {"response": {"deep": None}}})
+    path = write(
+        tmp_path, "trace.jsonl", json.dumps(HEADER) + "\n" + step.replace("null", deep) + "\n"
+    )
     line = refused(capsys, "run", path, "--check")
     assert line == f"kvsim run: {path}: line 2: nested deeper than 64 levels"
     assert refused(capsys, "run", path) == line
