@@ -180,8 +180,10 @@ def generate_into(
     track_count: int,
     codec_id: str,
     producer_start: datetime | float | None,
+    realtime: bool = False,
 ) -> FragmentBatch:
-    """Store ``count`` generated fragments (one shared payload) in ``stream``."""
+    """Store ``count`` generated fragments (one shared payload) in ``stream``
+    (``realtime``: as the clock reaches each, see :func:`put_fragments`)."""
     from ..media.generate import generated_fragments
 
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
@@ -215,10 +217,12 @@ def generate_into(
                 media=(header, cluster),
                 size=cluster.size,
                 producer_start_ms=start_ms,
+                realtime=realtime,
             )
         except ClientError as error:
             raise runtime.reject(error, OPERATION) from None
         finally:
             world.forget_if_empty(region)
-        runtime.trace.clock(before, (world.now_ms - before) / 1000)
+        if world.now_ms != before:
+            runtime.trace.clock(before, (world.now_ms - before) / 1000)
         return batch

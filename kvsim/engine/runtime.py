@@ -133,6 +133,11 @@ class Runtime:
             payload = operation.payload
             # A streamed payload is read once, by the caller: the trace keeps a marker.
             traced = result if payload is None else {**result, payload: STREAMED}
+            if payload is not None:
+                # A payload that waits on the clock (GetMedia's live tail) needs the lock.
+                attach = getattr(result.get(payload), "attach", None)
+                if attach is not None:
+                    attach(self)
             trace.call(world.now_ms, region, operation, params, traced, None, None)
             world.advance_ms(self.latency_ms + extra_ms)
         result["ResponseMetadata"] = {

@@ -349,6 +349,7 @@ class Simulator:
         producer_start: datetime | float | None = None,
         account_id: str = DEFAULT_ACCOUNT_ID,
         region_name: str = DEFAULT_REGION_NAME,
+        realtime: bool = False,
     ) -> FragmentBatch:
         """Store ``count`` generated fragments of ``duration`` seconds each in
         ``stream``, fast: one PutMedia connection whose fragments share one
@@ -357,6 +358,11 @@ class Simulator:
         MKV). The clock moves by ``count * duration``; producer timestamps start
         at ``producer_start`` (default now). Returns a :class:`FragmentBatch`
         (count, first and last fragment numbers, start times).
+
+        With ``realtime=True`` the clock does not move: the first fragment is
+        stored now and each next one arrives ``duration`` later, as a scheduled
+        change, while the stream's one PutMedia connection stays open (a live
+        producer for GetMedia's tail to follow; see :meth:`pending`).
 
         >>> import kvsim
         >>> sim = kvsim.Simulator(timings=kvsim.Timings(call_latency=0))
@@ -378,6 +384,7 @@ class Simulator:
             track_count=track_count,
             codec_id=codec_id,
             producer_start=producer_start,
+            realtime=realtime,
         )
 
     # -- WebRTC signaling ---------------------------------------------------------------
@@ -520,6 +527,10 @@ class Simulator:
 
     def snapshot(self) -> dict[str, Any]:
         """The whole world as versioned, JSON-serialisable data (see :meth:`restore`).
+
+        Signaling connections, their undelivered messages and WebRTC storage
+        sessions are not part of snapshots: while a channel has any,
+        ``ValueError`` names it (close the connections first).
 
         >>> sim = Simulator(seed=3)
         >>> _ = sim.client().create_stream(StreamName="cam")

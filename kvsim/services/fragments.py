@@ -101,6 +101,8 @@ class FragmentStore:
         "bytes",
         "durations",
         "expiry",
+        "feed",
+        "feeding",
         "head",
         "media",
         "next_seq",
@@ -135,6 +137,11 @@ class FragmentStore:
         self.points: dict[str, list[float]] = {}
         #: Whether a PutMedia connection is open (at most one per stream).
         self.session = False
+        #: A producer on the clock (``put_fragments(realtime=True)``): ``[fragments
+        #: left, duration ms, size, next producer ms, media, next arrival ms]``, or None.
+        self.feed: list[Any] | None = None
+        #: The live feed change's sequence number (0: none).
+        self.feeding = 0
 
     # -- identity for the kernel --------------------------------------------------------
 
@@ -387,6 +394,8 @@ def drop_stream_media(stream: Stream) -> None:
         store.clear()
         store.expiry = 0
         store.session = False
+        store.feed = None
+        store.feeding = 0
 
 
 # -- fragment points -----------------------------------------------------------------------
@@ -484,8 +493,18 @@ class FragmentFamily:
                     index = table[id(media)] = len(texts)
                     texts.append(_media_text(media))
                 media_rows.append(index)
+            extra: dict[str, Any] = {}
+            feed = store.feed
+            if feed is not None:
+                # A producer on the clock: what it has left to send, and when.
+                index = table.get(id(feed[4]))
+                if index is None:
+                    index = table[id(feed[4])] = len(texts)
+                    texts.append(_media_text(feed[4]))
+                extra["feed"] = [store.feeding, feed[0], feed[1], feed[2], feed[3], index, feed[5]]
             items.append(
                 {
+                    **extra,
                     "stream": stream.name,
                     "base": str(store.base),
                     "next_seq": store.next_seq,
@@ -505,7 +524,7 @@ class FragmentFamily:
         checked: dict[str, Item] = {}
         for index, data in enumerate(need_list(items, place.where)):
             where = f"{place.where}[{index}]"
-            item = need_fields(data, where, _FIELDS)
+            item = need_fields(data, where, _FIELDS, ("feed",))
             name = need_str(item["stream"], (where, "stream"))
             if name in checked:
                 raise Corrupt((where, "stream"), f"{name!r} appears twice")
@@ -532,10 +551,18 @@ class FragmentFamily:
             media = need_list(item["media"], (where, "media"))
             if any(not 0 <= m < len(media) for m in media_rows):
                 raise Corrupt((where, "media_rows"), "a row names no media")
+            feeding = 0
+            if "feed" in item:
+                feed = need_list(item["feed"], (where, "feed"))
+                if len(feed) != 7 or any(type(v) is not int or v < 0 for v in feed):
+                    raise Corrupt((where, "feed"), "a feed is 7 ints >= 0")
+                if not feed[0] or not len(media) > feed[5]:
+                    raise Corrupt((where, "feed"), "a feed names its change and media")
+                feeding = feed[0]
             checked[name] = Item(
                 where,
                 "STORED",
-                {"expiry": expiry},
+                {"expiry": expiry, "feeding": feeding},
                 ("streams", name, ("ACTIVE", "UPDATING", "CREATING", "DELETING")),
             )
         return checked
@@ -554,6 +581,10 @@ class FragmentFamily:
                 getattr(store, col).extend(columns[col])
             store.media.extend(values[i] for i in _unrun(item["media_rows"]))
             store.bytes = sum(store.sizes)
+            if "feed" in item:
+                _seq, left, duration, size, producer, index, due = item["feed"]
+                store.feed = [left, duration, size, producer, values[index], due]
+                store.session = True
             producer = list(store.producer)
             if any(b < a for a, b in pairwise(producer)):
                 store.producer_index = SortedList(zip(producer, store.seqs, strict=True))

@@ -19,7 +19,7 @@ are made as the body is read.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +33,15 @@ from .state import ACTIVE, UPDATING, Region, Stream
 if TYPE_CHECKING:
     from .world import World
 
-__all__ = ["CONTENT_TYPE", "Chunk", "admit_data", "mkv_body", "seconds_text", "timestamp_ms"]
+__all__ = [
+    "CONTENT_TYPE",
+    "Chunk",
+    "admit_data",
+    "mkv_body",
+    "mkv_stream",
+    "seconds_text",
+    "timestamp_ms",
+]
 
 #: The ``ContentType`` of GetMedia and GetMediaForFragmentList answers.
 CONTENT_TYPE = "video/webm"
@@ -103,3 +111,16 @@ def mkv_body(chunks: list[Chunk]) -> Iterator[bytes]:
             end += 1
         yield from write_mkv(header, ((c[1], c[2]) for c in chunks[start:end]), pieces=True)
         start = end
+
+
+def mkv_stream(chunks: Iterable[Chunk]) -> Iterator[bytes]:
+    """As :func:`mkv_body` for chunks that come as they are made (GetMedia's live
+    tail): a new segment whenever the tracks change."""
+    from ..media.mkv import cluster_pieces, write_mkv
+
+    current = None
+    for header, cluster, tags in chunks:
+        if header is not current:
+            current = header
+            yield from write_mkv(header, (), pieces=True)
+        yield from cluster_pieces(cluster, tags, timecode_scale_ns=header.timecode_scale_ns)

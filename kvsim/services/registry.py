@@ -32,6 +32,7 @@ from .channels_state import CHANNELS
 from .configs_state import EDGES, HUBS
 from .declarations import Operation, Rate
 from .fragments import EXPIRED, FRAGMENTS
+from .kinesis_video_media.put_media import FED
 from .state import STREAMS
 
 __all__ = [
@@ -97,7 +98,7 @@ DEFAULT_RATES: Mapping[str, Rate] = MappingProxyType(
 
 #: Every timed change of every service's resources, by name (for snapshots).
 TRANSITIONS: Mapping[str, Transition] = MappingProxyType(
-    {**kinesisvideo.TRANSITIONS, EXPIRED.name: EXPIRED}
+    {**kinesisvideo.TRANSITIONS, EXPIRED.name: EXPIRED, FED.name: FED}
 )
 
 

@@ -3,10 +3,22 @@
 kvsim rules where AWS is silent:
 
 - The body holds the fragments stored when the call runs, from the start
-  selector on, at most :data:`MAX_FRAGMENTS` (1,000) of them, then ends (the
-  real service keeps the connection open for new fragments: a consumer
-  continues with the last ``AWS_KINESISVIDEO_CONTINUATION_TOKEN``, which
-  every fragment carries). A stream without fragments answers an empty body.
+  selector on; then, while a producer on the clock feeds the stream
+  (``sim.put_fragments(..., realtime=True)``, a scheduled change per
+  fragment), a **live tail**: once caught up, reading the body waits for the
+  producer's next fragment by advancing the virtual clock to its arrival
+  (running every change due on the way, recorded in the trace as a clock
+  step, with the simulator's lock held only for the step, never across the
+  caller's code), and sends it. Under ``patch_time`` the consumer's clock is
+  that virtual clock; over HTTP the server thread that writes the chunked
+  body advances the shared world the same way. The body ends when the stream
+  has no such producer (none, its last fragment received, or the stream
+  deleted) and nothing new is stored, or after :data:`MAX_FRAGMENTS` (1,000)
+  fragments: a consumer continues with the last
+  ``AWS_KINESISVIDEO_CONTINUATION_TOKEN``, which every fragment carries. A
+  producer that sends from another thread (``put_media``, ``POST
+  /putMedia``) is not waited for. The same calls give the same bytes and the
+  same clock. A stream without fragments answers an empty body.
 - ``NOW`` starts with the newest fragment; ``EARLIEST`` with the oldest
   readable one (a retention-0 stream's 5-minute buffer included: GetMedia is
   the one reader of it); ``FRAGMENT_NUMBER`` with the fragment named by
@@ -25,8 +37,8 @@ kvsim rules where AWS is silent:
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections.abc import Mapping
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ...model.errors import InvalidArgumentException, ResourceNotFoundException
@@ -38,6 +50,7 @@ from ..media_reads import (
     admit_data,
     chunk,
     mkv_body,
+    mkv_stream,
     seconds_text,
     timestamp_ms,
 )
@@ -46,7 +59,7 @@ from ..state import Region
 if TYPE_CHECKING:
     from ..world import World
 
-__all__ = ["MAX_FRAGMENTS", "declare", "start_row"]
+__all__ = ["MAX_FRAGMENTS", "LiveTail", "declare", "start_row"]
 
 declare = Declarations("kinesis-video-media")
 
@@ -122,31 +135,16 @@ def _get_media(world: World, region: Region, p: Mapping[str, Any]) -> dict[str, 
     gate, stream = admit_data(world, region, "GetMedia", p.get("StreamName"), p.get("StreamARN"))
     store = stream.fragments
     chunks: list[Chunk] = []
+    next_seq = 0 if store is None else store.next_seq
     if store is not None and len(store):
         low = store.expired_end(world.now_ms, keep_ms(stream.retention))
         first = start_row(store, low, selector)
         end = len(store.seqs)
         if low < end:
-            newest = store.server[end - 1]
-            for row in range(first, min(end, first + MAX_FRAGMENTS)):
-                number = store.number(store.seqs[row])
-                server = store.server[row]
-                chunks.append(
-                    chunk(
-                        store,
-                        row,
-                        [
-                            ("AWS_KINESISVIDEO_FRAGMENT_NUMBER", number),
-                            ("AWS_KINESISVIDEO_SERVER_TIMESTAMP", seconds_text(server)),
-                            (
-                                "AWS_KINESISVIDEO_PRODUCER_TIMESTAMP",
-                                seconds_text(store.producer[row]),
-                            ),
-                            ("AWS_KINESISVIDEO_MILLIS_BEHIND_NOW", str(newest - server)),
-                            ("AWS_KINESISVIDEO_CONTINUATION_TOKEN", number),
-                        ],
-                    )
-                )
+            rows = range(first, min(end, first + MAX_FRAGMENTS))
+            chunks = _chunks(store, rows)
+            if rows.stop < end:
+                next_seq = store.seqs[rows.stop]
     elif selector["StartSelectorType"] in ("FRAGMENT_NUMBER", "CONTINUATION_TOKEN"):
         member = (
             "AfterFragmentNumber"
@@ -157,4 +155,91 @@ def _get_media(world: World, region: Region, p: Mapping[str, Any]) -> dict[str, 
             f"The fragment {selector[member]} was not found in the stream."
         )
     gate.commit()
-    return {"ContentType": CONTENT_TYPE, "Payload": mkv_body(chunks)}
+    if store is None:
+        return {"ContentType": CONTENT_TYPE, "Payload": mkv_body(chunks)}
+    return {"ContentType": CONTENT_TYPE, "Payload": LiveTail(store, chunks, next_seq)}
+
+
+def _chunks(store: FragmentStore, rows: range) -> list[Chunk]:
+    # The fragments of ``rows`` with GetMedia's tags.
+    if not rows:
+        return []
+    newest = store.server[len(store.seqs) - 1]
+    chunks: list[Chunk] = []
+    for row in rows:
+        number = store.number(store.seqs[row])
+        server = store.server[row]
+        chunks.append(
+            chunk(
+                store,
+                row,
+                [
+                    ("AWS_KINESISVIDEO_FRAGMENT_NUMBER", number),
+                    ("AWS_KINESISVIDEO_SERVER_TIMESTAMP", seconds_text(server)),
+                    ("AWS_KINESISVIDEO_PRODUCER_TIMESTAMP", seconds_text(store.producer[row])),
+                    ("AWS_KINESISVIDEO_MILLIS_BEHIND_NOW", str(newest - server)),
+                    ("AWS_KINESISVIDEO_CONTINUATION_TOKEN", number),
+                ],
+            )
+        )
+    return chunks
+
+
+class LiveTail:
+    """GetMedia's payload: the fragments chosen when the call ran, then, while a
+    producer on the clock feeds the stream, each next fragment as the virtual
+    clock reaches it (see the module's text). Iterating it yields MKV bytes."""
+
+    __slots__ = ("_first", "_next_seq", "_runtime", "_sent", "_store")
+
+    def __init__(self, store: FragmentStore, first: list[Chunk], next_seq: int) -> None:
+        self._store = store
+        self._first = first
+        self._sent = len(first)
+        #: The sequence number of the next fragment to send (sent or expired before).
+        self._next_seq = next_seq
+        #: The simulator's runtime (its lock, world and trace), given by the call.
+        self._runtime: Any = None
+
+    def attach(self, runtime: Any) -> None:
+        """Let the tail wait on ``runtime``'s clock (done by the call that made it)."""
+        self._runtime = runtime
+
+    def __iter__(self) -> Iterator[bytes]:
+        return mkv_stream(self._chunks())
+
+    def _chunks(self) -> Iterator[Chunk]:
+        yield from self._first
+        self._first = []
+        while self._sent < MAX_FRAGMENTS and self._runtime is not None:
+            batch = self._next()
+            if not batch:
+                return
+            self._sent += len(batch)
+            yield from batch
+
+    def _next(self) -> list[Chunk]:
+        # Under the lock: the fragments after the last one sent, waiting for the
+        # feed's next arrival if there are none yet; [] when the body ends.
+        runtime = self._runtime
+        store = self._store
+        with runtime.lock:
+            world = runtime.world
+            while True:
+                stream = store.stream
+                if stream is None or stream.fragments is not store:
+                    return []
+                world.catch_up()
+                low = store.expired_end(world.now_ms, keep_ms(stream.retention))
+                start = max(low, bisect_left(store.seqs, self._next_seq, store.head))
+                end = min(len(store.seqs), start + MAX_FRAGMENTS - self._sent)
+                if start < end:
+                    self._next_seq = store.seqs[end - 1] + 1
+                    return _chunks(store, range(start, end))
+                feed = store.feed
+                if feed is None or not store.feeding:
+                    return []
+                # Wait for the producer's next fragment: the clock moves to its arrival.
+                before = world.now_ms
+                world.advance_ms(max(0, feed[5] - before))
+                runtime.trace.clock(before, (world.now_ms - before) / 1000)

@@ -37,6 +37,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ...core.clock import from_ms
+from ...core.constants import MAX_MS
+from ...core.kernel import Transition
 from ...model.errors import (
     ClientLimitExceededException,
     ResourceNotFoundException,
@@ -52,6 +54,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ERROR_CODES",
+    "FED",
     "MAX_FRAGMENT_BYTES",
     "MAX_FRAGMENT_MS",
     "MAX_TAGS",
@@ -333,9 +336,14 @@ def put_fragments(
     media: Any,
     size: int,
     producer_start_ms: int | None,
+    realtime: bool = False,
 ) -> FragmentBatch:
     """Store ``count`` generated fragments of one shared ``media`` (a PutMedia
-    session of its own), moving the clock by their duration. O(count) in C."""
+    session of its own), moving the clock by their duration. O(count) in C.
+
+    ``realtime``: the clock does not move; the first fragment is stored now and
+    each next one arrives one duration later as a scheduled change (:data:`FED`)
+    while the connection stays open, until the last has been received."""
     if not MIN_FRAGMENT_MS <= duration_ms <= MAX_FRAGMENT_MS:
         raise ValueError(
             f"duration must be between {MIN_FRAGMENT_MS / 1000:g} and "
@@ -343,14 +351,32 @@ def put_fragments(
         )
     if size > MAX_FRAGMENT_BYTES:
         raise ValueError(f"a fragment of {size} bytes is over AWS's 50 MB limit")
+    if realtime and world.now_ms + count * duration_ms > MAX_MS:
+        raise ValueError("the feed would end after the end of the virtual clock")
     stream, store = _open(world, region, name, arn)
     now = world.now_ms
     producer = now if producer_start_ms is None else producer_start_ms
     if producer < 0:
         raise ValueError("producer_start must not be before 1970")
-    first = store.extend(count, now, producer, duration_ms, size, media)
-    _stored(world, stream, store)
-    world.advance_ms(count * duration_ms)
+    if realtime:
+        # The first fragment arrives now, the others one duration apart as the
+        # clock reaches them; the connection stays open until the last one is in.
+        first = store.append(now, producer, duration_ms, size, media)
+        _stored(world, stream, store)
+        store.session = True
+        store.feed = [
+            count - 1,
+            duration_ms,
+            size,
+            producer + duration_ms,
+            media,
+            now + duration_ms,
+        ]
+        store.feeding = world.schedule(store, FED, duration_ms)
+    else:
+        first = store.extend(count, now, producer, duration_ms, size, media)
+        _stored(world, stream, store)
+        world.advance_ms(count * duration_ms)
     return FragmentBatch(
         count,
         store.number(first),
@@ -359,3 +385,26 @@ def put_fragments(
         from_ms(producer),
         duration_ms,
     )
+
+
+def _fed(kernel: Any, store: FragmentStore) -> None:
+    # The next fragment of a producer on the clock arrives (or, after the last, it hangs up).
+    world: World = kernel
+    feed = store.feed
+    stream = store.stream
+    assert feed is not None and stream is not None
+    left, duration, size, producer, media, _due = feed
+    if not left or stream.status not in (ACTIVE, UPDATING) or stream.fragments is not store:
+        store.feed = None
+        store.session = False
+        return
+    store.append(world.now_ms, producer, duration, size, media)
+    _stored(world, stream, store)
+    feed[0] = left - 1
+    feed[3] = producer + duration
+    feed[5] = world.now_ms + duration
+    store.feeding = world.schedule(store, FED, duration)
+
+
+#: The arrival of a scheduled producer's next fragment (``put_fragments(realtime=True)``).
+FED = Transition("fragments.fed", "STORED", "FED", _fed, slot="feeding", family="fragments")
