@@ -37,6 +37,15 @@ MUST_REACH = (
     "error:UpdateSignalingChannel:VersionMismatchException",
     "error:UpdateMediaStorageConfiguration:NoDataRetentionException",
     "link:ENABLED",
+    # The signaling relay (kvsim.testing.stateful.signaling_rules).
+    "signaling:delivered",
+    "signaling:held-delivered",
+    "signaling:expired",
+    "signaling:GO_AWAY:takeover",
+    "signaling:STATUS_RESPONSE",
+    "signaling:closed:deleted",
+    "signaling:refused:viewers",
+    "signaling:refused:rate",
 )
 
 

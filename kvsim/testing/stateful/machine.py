@@ -30,7 +30,6 @@ from ...engine.simulator import Simulator
 from ...model.errors import ClientError
 from ...services.config import Limits, Timings
 from .. import strategies as kvs
-from .channel_rules import ChannelRules
 from .checked import CheckedClient
 from .config_model import ExpectedEdge
 from .reference import (
@@ -43,6 +42,7 @@ from .reference import (
     UPDATING,
     ReferenceModel,
 )
+from .signaling_rules import SignalingRules
 
 __all__ = [
     "DEVICE_POOL",
@@ -169,7 +169,7 @@ _create_options = st.fixed_dictionaries(
 )
 
 
-class KinesisVideoStateMachine(ChannelRules, RuleBasedStateMachine):
+class KinesisVideoStateMachine(SignalingRules, RuleBasedStateMachine):
     """Drive all 32 operations and the clock; check kvsim against a reference model.
 
     Attributes for subclasses: ``self.sim`` (the :class:`~kvsim.Simulator`),
@@ -233,6 +233,7 @@ class KinesisVideoStateMachine(ChannelRules, RuleBasedStateMachine):
             max_tags_per_resource=5,
             max_streams_per_device=2,
             max_channels_per_account=2,
+            max_viewers_per_channel=2,
             rates=LOW_RATES,
         )
 
