@@ -79,7 +79,7 @@ class Place(Protocol):
 HEADER_KEY = "kvsim_trace"
 
 # Entry kinds, the first field of each stored tuple.
-_CALL, _ADVANCE, _IDLE, _HUB = 0, 1, 2, 3
+_CALL, _ADVANCE, _IDLE, _HUB, _PUT = 0, 1, 2, 3, 4
 
 
 #: How many levels of containers the trace keeps (the recorded value is level 1).
@@ -342,6 +342,19 @@ class Trace:
         """Record a hub device made reachable or not (``sim.set_hub_device_online``). O(1)."""
         self._append((_HUB, now_ms, account_id, region_name, hub_device_arn, online))
 
+    def put_fragments(
+        self,
+        now_ms: int,
+        account_id: str,
+        region_name: str,
+        stream: str,
+        options: Mapping[str, Any],
+        outcome: Mapping[str, Any],
+    ) -> None:
+        """Record generated fragments put in a stream (``sim.put_fragments``), with
+        its ``outcome`` (``{"response": ...}`` or ``{"error": ..., "message": ...}``). O(1)."""
+        self._append((_PUT, now_ms, account_id, region_name, stream, dict(options), outcome))
+
     def clock(self, now_ms: int, seconds: float | None) -> None:
         """Record a clock step: an advance by ``seconds``, or run-until-idle (None). O(1)."""
         if seconds is None:
@@ -392,6 +405,16 @@ def _render(entry: tuple[Any, ...]) -> dict[str, Any]:
             "account_id": account_id,
             "region_name": region_name,
             "at": at,
+        }
+    if kind == _PUT:
+        _, _, account_id, region_name, stream, options, result = entry
+        return {
+            "put_fragments": stream,
+            **options,
+            "account_id": account_id,
+            "region_name": region_name,
+            "at": at,
+            "outcome": jsonable(result),
         }
     _, _, region, operation, params, response, error, message = entry
     if error is None:

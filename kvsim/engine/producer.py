@@ -5,12 +5,14 @@ and ``kvsim serve``'s ``POST /putMedia`` run. A :class:`ProducerSession` holds
 the world's lock for each piece of the body it is fed, so other calls
 interleave between pieces as they would between network packets.
 PutMedia is not an operation of any botocore model: it is not recorded in
-the trace (the clock steps it makes are).
+the trace (the clock steps it makes are); generated fragments are, as a
+``put_fragments`` scenario step with its outcome.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import asdict
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -206,6 +208,16 @@ def generate_into(
         world.catch_up()
         region = runtime.region(account_id, region_name)
         before = world.now_ms
+        options = {
+            "count": count,
+            "duration": duration,
+            "frame_rate": frame_rate,
+            "frame_size": frame_size,
+            "track_count": track_count,
+            "codec_id": codec_id,
+            "producer_start": None if start_ms is None else start_ms / 1000,
+            "realtime": realtime,
+        }
         try:
             batch = put_fragments(
                 world,
@@ -220,9 +232,20 @@ def generate_into(
                 realtime=realtime,
             )
         except ClientError as error:
-            raise runtime.reject(error, OPERATION) from None
+            error = runtime.reject(error, OPERATION)
+            # A trace replays it: a scenario step {"put_fragments": stream, ...options}.
+            runtime.trace.put_fragments(
+                before,
+                account_id,
+                region_name,
+                stream,
+                options,
+                {"error": error.code, "message": error.message},
+            )
+            raise error from None
         finally:
             world.forget_if_empty(region)
-        if world.now_ms != before:
-            runtime.trace.clock(before, (world.now_ms - before) / 1000)
+        runtime.trace.put_fragments(
+            before, account_id, region_name, stream, options, {"response": asdict(batch)}
+        )
         return batch

@@ -140,7 +140,7 @@ def replay(trace: SavedTrace, sim: Simulator | None = None) -> Mismatch | None:
     """Run ``trace`` on a fresh simulator (or ``sim``); the first differing outcome, or None."""
     sim = trace.simulator() if sim is None else sim
     for event in iter_events(trace.steps, sim):
-        if event.kind != "call":
+        if event.kind not in ("call", "put_fragments"):
             continue
         expected = trace.outcomes[event.step - 1]
         if expected is None:

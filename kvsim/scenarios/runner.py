@@ -34,6 +34,7 @@ propagates unchanged.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ from .steps import (
     AdvanceStep,
     CallStep,
     HubDeviceStep,
+    PutFragmentsStep,
     ScenarioError,
     Step,
     load_scenario,
@@ -91,7 +93,10 @@ class Event:
     - advance: ``seconds``; advance and run_until_idle: ``until`` (the virtual
       time the step ends at);
     - hub_device: ``account_id``, ``region_name``, ``resource`` (the hub
-      device ARN) and ``online``.
+      device ARN) and ``online``;
+    - put_fragments: ``account_id``, ``region_name``, ``resource`` (the
+      stream's name or ARN), ``args`` (the options), then ``response`` (the
+      ``FragmentBatch`` as a dict) or ``error`` and ``message``.
     """
 
     step: int
@@ -125,6 +130,16 @@ class Event:
                 "account_id": self.account_id,
                 "region_name": self.region_name,
                 "call": self.call,
+                "args": jsonable(self.args),
+                "error": self.error,
+                "message": self.message,
+                "response": jsonable(self.response),
+            }
+        elif self.kind == "put_fragments":
+            out |= {
+                "account_id": self.account_id,
+                "region_name": self.region_name,
+                "resource": self.resource,
                 "args": jsonable(self.args),
                 "error": self.error,
                 "message": self.message,
@@ -203,6 +218,8 @@ class _Runner:
                 yield from self._advance(step, number)
             elif isinstance(step, HubDeviceStep):
                 yield from self._hub_device(step, number)
+            elif isinstance(step, PutFragmentsStep):
+                yield from self._put_fragments(step, number)
             else:
                 yield from self._idle(number)
         except ScenarioError:
@@ -253,6 +270,37 @@ class _Runner:
             region_name=step.region_name,
             resource=step.hub_device,
             online=step.online,
+        )
+        for change in _ran_during(before, sim.pending(), sim.now):
+            yield self._change(number, change)
+
+    def _put_fragments(self, step: PutFragmentsStep, number: int) -> Iterator[Event]:
+        sim = self.sim
+        begin = sim.now
+        before = sim.pending()
+        fields: dict[str, Any]
+        try:
+            batch = sim.put_fragments(
+                step.put_fragments,
+                account_id=step.account_id,
+                region_name=step.region_name,
+                **step.options,
+            )
+        except ClientError as error:
+            fields = {"error": error.response["Error"]["Code"], "message": error.message}
+        else:
+            fields = {"response": dataclasses.asdict(batch)}
+        yield Event(
+            number,
+            "put_fragments",
+            begin,
+            self._t(begin),
+            account_id=step.account_id,
+            region_name=step.region_name,
+            resource=step.put_fragments,
+            call="put_fragments",
+            args=dict(step.options),
+            **fields,
         )
         for change in _ran_during(before, sim.pending(), sim.now):
             yield self._change(number, change)
@@ -323,6 +371,8 @@ def _doing(step: Step) -> str:
         return step.call
     if isinstance(step, HubDeviceStep):
         return "hub_device"
+    if isinstance(step, PutFragmentsStep):
+        return "put_fragments"
     return "advance" if isinstance(step, AdvanceStep) else "run_until_idle"
 
 

@@ -48,11 +48,13 @@ from ..services.registry import SERVICES
 __all__ = [
     "CALLS",
     "MAX_NESTING",
+    "PUT_FRAGMENTS_OPTIONS",
     "REF_KEY",
     "AdvanceStep",
     "CallStep",
     "HubDeviceStep",
     "IdleStep",
+    "PutFragmentsStep",
     "ScenarioError",
     "Step",
     "load_scenario",
@@ -72,8 +74,19 @@ REF_KEY = "$last"
 MAX_NESTING = 64
 
 _CALL_KEYS = ("call", "args", "account_id", "region_name")
-_KINDS = ("call", "advance", "run_until_idle", "hub_device")
+_KINDS = ("call", "advance", "run_until_idle", "hub_device", "put_fragments")
 _HUB_KEYS = ("hub_device", "online", "account_id", "region_name")
+#: ``sim.put_fragments``' options a put_fragments step may give, with their defaults.
+PUT_FRAGMENTS_OPTIONS: Mapping[str, object] = {
+    "count": 1,
+    "duration": 2.0,
+    "frame_rate": 30.0,
+    "frame_size": 1024,
+    "track_count": 1,
+    "codec_id": "V_MPEG4/ISO/AVC",
+    "producer_start": None,
+    "realtime": False,
+}
 
 
 class ScenarioError(ValueError):
@@ -150,8 +163,28 @@ class HubDeviceStep:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class PutFragmentsStep:
+    """Store generated fragments in a stream (``sim.put_fragments(stream, **options)``;
+    ``producer_start`` in epoch seconds)."""
+
+    put_fragments: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+    account_id: str = DEFAULT_ACCOUNT_ID
+    region_name: str = DEFAULT_REGION_NAME
+
+    def to_json(self) -> dict[str, Any]:
+        """The step as scenario JSON (defaults included)."""
+        return {
+            "put_fragments": self.put_fragments,
+            **{name: self.options.get(name, v) for name, v in PUT_FRAGMENTS_OPTIONS.items()},
+            "account_id": self.account_id,
+            "region_name": self.region_name,
+        }
+
+
 #: One scenario step.
-Step = CallStep | AdvanceStep | IdleStep | HubDeviceStep
+Step = CallStep | AdvanceStep | IdleStep | HubDeviceStep | PutFragmentsStep
 
 
 # -- loading ----------------------------------------------------------------------------
@@ -326,7 +359,7 @@ def _kind(value: object) -> str:
 
 
 def _load_step(item: object, number: int) -> Step:
-    if isinstance(item, CallStep | AdvanceStep | IdleStep | HubDeviceStep):
+    if isinstance(item, CallStep | AdvanceStep | IdleStep | HubDeviceStep | PutFragmentsStep):
         item = item.to_json()  # checked like any other step
     if not isinstance(item, dict):
         raise ScenarioError(f"a step must be a JSON object, not {_kind(item)}", step=number)
@@ -334,8 +367,8 @@ def _load_step(item: object, number: int) -> Step:
     if not kinds:
         keys = ", ".join(repr(k) for k in item) or "none"
         raise ScenarioError(
-            f'unknown step kind (keys: {keys}); a step has "call", "advance", "run_until_idle" '
-            'or "hub_device"',
+            f'unknown step kind (keys: {keys}); a step has "call", "advance", "run_until_idle", '
+            '"hub_device" or "put_fragments"',
             step=number,
         )
     if len(kinds) > 1:
@@ -348,6 +381,8 @@ def _load_step(item: object, number: int) -> Step:
             return _load_call(item)
         if kinds[0] == "hub_device":
             return _load_hub_device(item)
+        if kinds[0] == "put_fragments":
+            return _load_put_fragments(item)
         _only_keys(item, (kinds[0],), kinds[0])
         if kinds[0] == "advance":
             return _load_advance(item["advance"])
@@ -453,6 +488,49 @@ def _load_hub_device(item: Mapping[str, object]) -> HubDeviceStep:
         raise ScenarioError(str(error)) from None
     assert isinstance(account_id, str) and isinstance(region_name, str)
     return HubDeviceStep(hub, online, account_id, region_name)
+
+
+def _load_put_fragments(item: Mapping[str, object]) -> PutFragmentsStep:
+    _only_keys(
+        item,
+        ("put_fragments", *PUT_FRAGMENTS_OPTIONS, "account_id", "region_name"),
+        "put_fragments",
+    )
+    stream = item["put_fragments"]
+    if not isinstance(stream, str) or not stream:
+        raise ScenarioError(
+            f'"put_fragments" must be a stream name or ARN (a string), not {_show(stream)}'
+        )
+    options: dict[str, Any] = {}
+    for name, default in PUT_FRAGMENTS_OPTIONS.items():
+        value = item.get(name, default)
+        if name in ("count", "frame_size", "track_count"):
+            good = type(value) is int and value >= 1
+        elif name == "codec_id":
+            good = isinstance(value, str)
+        elif name == "realtime":
+            good = isinstance(value, bool)
+        else:
+            good = (value is None and name == "producer_start") or (
+                isinstance(value, int | float)
+                and not isinstance(value, bool)
+                and math.isfinite(value)
+                and value >= 0
+            )
+        if not good:
+            raise ScenarioError(f'"{name}" of a put_fragments step is not valid: {_show(value)}')
+        options[name] = value
+    account_id = item.get("account_id", DEFAULT_ACCOUNT_ID)
+    region_name = item.get("region_name", DEFAULT_REGION_NAME)
+    for name, value in (("account_id", account_id), ("region_name", region_name)):
+        if not isinstance(value, str):
+            raise ScenarioError(f'"{name}" must be a string, not {_kind(value)}')
+    try:
+        check_account_region(account_id, region_name)
+    except ValueError as error:
+        raise ScenarioError(str(error)) from None
+    assert isinstance(account_id, str) and isinstance(region_name, str)
+    return PutFragmentsStep(stream, options, account_id, region_name)
 
 
 def _check_refs(value: object, where: str) -> None:

@@ -38,6 +38,14 @@ def _describe(event: Event) -> str:
         return f"{call} -> {_summary(event.response or {})}"
     if event.kind == "change":
         return f"{_stream_name(event.resource or '')}: {event.transition}"
+    if event.kind == "put_fragments":
+        options = ", ".join(f"{k}={_short(v)}" for k, v in (event.args or {}).items())
+        put = f"put_fragments({_short(event.resource)}, {options})"
+        if event.error is not None:
+            return f"{put} -> {event.error}: {(event.message or '').replace(chr(10), '; ')}"
+        response = event.response or {}
+        first, last = response.get("first_fragment_number"), response.get("last_fragment_number")
+        return f"{put} -> ok {response.get('count')} fragments {first}..{last}"
     if event.kind == "hub_device":
         return f"hub device {event.resource}: {'online' if event.online else 'offline'}"
     label = f"advance {event.seconds:g} s" if event.kind == "advance" else event.kind
