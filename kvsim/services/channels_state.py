@@ -14,6 +14,7 @@ The rules live in :mod:`kvsim.services.kinesisvideo.channels` and
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..core.ids import dns_suffix, parse_stream_arn, partition
@@ -80,6 +81,7 @@ class Channel:
     __slots__ = (
         "arn",
         "buckets",
+        "created",
         "created_ms",
         "endpoints",
         "kind",
@@ -110,6 +112,9 @@ class Channel:
         self.name = name
         self.arn = arn
         self.created_ms = created_ms
+        # CreationTime as the datetime ChannelInfo reports: made at the first
+        # describe, then reused (channels are described far more than created).
+        self.created: datetime | None = None
         self.version = version
         self.status = "CREATING"
         self.kind = kind

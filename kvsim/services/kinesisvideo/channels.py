@@ -150,12 +150,15 @@ def unlink(channel: Channel) -> None:
 
 def channel_info(channel: Channel) -> dict[str, Any]:
     """The ``ChannelInfo`` structure of DescribeSignalingChannel and ListSignalingChannels."""
+    created = channel.created
+    if created is None:
+        created = channel.created = from_ms(channel.created_ms)
     return {
         "ChannelName": channel.name,
         "ChannelARN": channel.arn,
         "ChannelType": channel.kind,
         "ChannelStatus": channel.status,
-        "CreationTime": from_ms(channel.created_ms),
+        "CreationTime": created,
         "SingleMasterConfiguration": {"MessageTtlSeconds": channel.ttl},
         "Version": channel.version,
     }
