@@ -45,7 +45,7 @@ def _run(machine: type[KinesisVideoStateMachine], **overrides: Any) -> None:
 
 def test_the_machine_reaches_every_edge_status_and_configuration_error() -> None:
     ConfigMachine.reset_coverage()
-    _run(ConfigMachine)
+    _run(ConfigMachine, max_examples=300)
     reached = ConfigMachine.coverage
     missing = [outcome for outcome in MUST_REACH if reached[outcome] == 0]
     assert missing == [], f"never reached: {missing}; reached: {dict(reached)}"
