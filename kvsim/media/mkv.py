@@ -942,23 +942,38 @@ def _encode_head(header: Header) -> bytes:
     )
 
 
-# TagName elements by name (the service's names repeat on every cluster), bounded.
-_tag_names: dict[str, bytes] = {}
+# TagName element plus the TagString id, by name (the service's names repeat on
+# every cluster), bounded; and one-byte sizes, for short tags.
+_tag_prefixes: dict[str, bytes] = {}
+_SIZE1: Final = [bytes((0x80 | n,)) for n in range(127)]
+_SIMPLE_TAG_ID: Final = encode_id(SIMPLE_TAG)
+_TAG_STRING_ID: Final = encode_id(TAG_STRING)
+_TAGS_ID: Final = encode_id(TAGS)
+_TAG_ID: Final = encode_id(TAG)
+_EMPTY_TARGETS: Final = element(TARGETS, b"")
 
 
 def _encode_tags(tags: Sequence[tuple[str, str]]) -> bytes:
-    simple_id, string_id = encode_id(SIMPLE_TAG), encode_id(TAG_STRING)
-    parts = []
+    # One flat list of pieces and two joins (the Tags of every fragment of a body).
+    parts = [_EMPTY_TARGETS]
+    size1 = _SIZE1
     for name, value in tags:
-        named = _tag_names.get(name)
-        if named is None:
-            named = string_element(TAG_NAME, name)
-            if len(_tag_names) < 256:
-                _tag_names[name] = named
+        prefix = _tag_prefixes.get(name)
+        if prefix is None:
+            prefix = string_element(TAG_NAME, name) + _TAG_STRING_ID
+            if len(_tag_prefixes) < 256:
+                _tag_prefixes[name] = prefix
         raw = value.encode("utf-8")
-        body = b"".join((named, string_id, encode_size(len(raw)), raw))
-        parts.append(simple_id + encode_size(len(body)) + body)
-    return element(TAGS, element(TAG, element(TARGETS, b"") + b"".join(parts)))
+        n = len(raw)
+        body = len(prefix) + n + 1 if n < 127 else 0
+        if 0 < body < 127:
+            parts += (_SIMPLE_TAG_ID, size1[body], prefix, size1[n], raw)
+        else:
+            inner = b"".join((prefix, encode_size(n), raw))
+            parts += (_SIMPLE_TAG_ID, encode_size(len(inner)), inner)
+    tag = b"".join(parts)
+    tag_head = _TAG_ID + encode_size(len(tag))
+    return b"".join((_TAGS_ID, encode_size(len(tag_head) + len(tag)), tag_head, tag))
 
 
 def encode_cluster(

@@ -18,7 +18,6 @@ are made as the body is read.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -95,7 +94,8 @@ def chunk(store: FragmentStore, row: int, tags: list[tuple[str, str]]) -> Chunk:
     producer = store.producer[row]
     if cluster.timecode_ms != producer:
         # Shared (generated) media: the cluster carries this fragment's time.
-        cluster = dataclasses.replace(cluster, timecode_ms=producer)
+        # (The constructor, not dataclasses.replace: this runs for every fragment read.)
+        cluster = type(cluster)(producer, cluster.frames, cluster.tags, cluster.size)
     return header, cluster, [*tags, *cluster.tags]
 
 
