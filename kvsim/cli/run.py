@@ -64,6 +64,13 @@ A scenario is a JSON list of steps, each one of:
   {"hub_device": "arn:aws:iot:us-east-1:123456789012:thing/hub-1", "online": false}
       make an IoT hub device unreachable (or reachable) for the edge
       configurations of an account_id and region_name (optional, as for calls)
+  {"signaling": "connect", "channel": "arn:...:channel/door/1", "role": "VIEWER",
+   "client_id": "phone", "connection": "phone"}
+      sim.signaling: connect (role MASTER by default; connection names it,
+      default the count of connect steps), then {"signaling": "send",
+      "connection": "phone", "action": "SDP_OFFER", "payload": {...}} (or
+      "frame": the wire object), "receive" or "close" on a connection, and
+      "go_away" or "reconnect_ice_server" on a "channel"
 In args, {"$last": "StreamInfo.Version"} stands for that field (dotted path,
 list items by index) of the latest successful response that has it; args
 nest at most 64 levels of objects and lists. Service errors and
@@ -84,6 +91,8 @@ RUN_EPILOG = """\
   advance:         seconds, until
   run_until_idle:  until
   hub_device:      account_id, region_name, resource (the hub device ARN), online
+  signaling:       account_id, region_name, signaling (the action), resource (the
+                   channel ARN), args, error, message, response
 
 """ + textwrap.fill("calls: " + ", ".join(CALLS), width=79, subsequent_indent="  ")
 
@@ -179,7 +188,7 @@ def check_command(source: str | None, label: str, seed: int | None = None) -> in
         print(f"kvsim run --check: {label}: {mismatch}", file=sys.stderr)
         return 1
     calls = sum(1 for outcome in trace.outcomes if outcome is not None)
-    print(f"kvsim run --check: {label}: {_count(calls, 'call')} replayed, every outcome matches")
+    print(f"kvsim run --check: {label}: {_count(calls, 'outcome')} replayed, every outcome matches")
     return 0
 
 

@@ -79,7 +79,7 @@ class Place(Protocol):
 HEADER_KEY = "kvsim_trace"
 
 # Entry kinds, the first field of each stored tuple.
-_CALL, _ADVANCE, _IDLE, _HUB, _PUT = 0, 1, 2, 3, 4
+_CALL, _ADVANCE, _IDLE, _HUB, _PUT, _SIGNAL = 0, 1, 2, 3, 4, 5
 
 
 #: How many levels of containers the trace keeps (the recorded value is level 1).
@@ -274,7 +274,7 @@ def _big_int(value: int) -> int | str:
 class Trace:
     """A bounded record of calls and clock steps (``limit=None``: unbounded)."""
 
-    __slots__ = ("_entries", "_recorded", "limit")
+    __slots__ = ("_connections", "_entries", "_recorded", "limit")
 
     def __init__(self, limit: int | None) -> None:
         if limit is not None and (
@@ -286,6 +286,8 @@ class Trace:
         # how many it dropped without a check per call.
         self._entries: deque[tuple[Any, ...]] = deque(maxlen=limit)
         self._recorded = 0
+        # Signaling connections opened so far (connect attempts, refused ones too).
+        self._connections = 0
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -355,6 +357,24 @@ class Trace:
         its ``outcome`` (``{"response": ...}`` or ``{"error": ..., "message": ...}``). O(1)."""
         self._append((_PUT, now_ms, account_id, region_name, stream, dict(options), outcome))
 
+    def next_connection(self) -> int:
+        """The id of the next signaling connection: the 1-based count of connect
+        attempts (refused ones too), never reused, not reset by :meth:`clear`. O(1)."""
+        self._connections += 1
+        return self._connections
+
+    def signaling(self, now_ms: int, action: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """Record a signaling relay action (``sim.signaling``): ``action`` is
+        ``connect``, ``send``, ``receive``, ``close``, ``go_away`` or
+        ``reconnect_ice_server`` and ``fields`` its step's other keys (copied).
+        Returns the entry's outcome, an empty dict the caller fills in once the
+        action ran (``{"response": ...}`` or ``{"error": ..., "message": ...}``):
+        the entry goes in first, so what a message hook does while the action
+        runs is recorded after it, in the order a replay must repeat it. O(1)."""
+        outcome: dict[str, Any] = {}
+        self._append((_SIGNAL, now_ms, action, snapshot(fields), outcome))
+        return outcome
+
     def clock(self, now_ms: int, seconds: float | None) -> None:
         """Record a clock step: an advance by ``seconds``, or run-until-idle (None). O(1)."""
         if seconds is None:
@@ -416,6 +436,9 @@ def _render(entry: tuple[Any, ...]) -> dict[str, Any]:
             "at": at,
             "outcome": jsonable(result),
         }
+    if kind == _SIGNAL:
+        _, _, action, fields, result = entry
+        return {"signaling": action, **jsonable(fields), "at": at, "outcome": jsonable(result)}
     _, _, region, operation, params, response, error, message = entry
     if error is None:
         body = {k: v for k, v in (response or {}).items() if k != "ResponseMetadata"}

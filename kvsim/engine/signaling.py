@@ -6,6 +6,14 @@ service's message format (the rules are in
 :mod:`kvsim.services.kinesis_video_signaling.relay`). ``kvsim serve`` answers
 the same relay over WebSocket (:mod:`kvsim.http.signaling`).
 
+The trace records each relay action as a ``{"signaling": ...}`` scenario step
+with its outcome (see :mod:`kvsim.scenarios.steps`): connect, send (the frame),
+receive (the messages), close, go_away and reconnect_ice_server. Connections
+are named by :attr:`SignalingConnection.connection_id`, the order they were
+opened in. An action's entry goes in before it runs, so what an
+:attr:`~SignalingConnection.on_message` hook sends while it runs comes after
+it, as a replay repeats it.
+
 >>> import kvsim
 >>> sim = kvsim.Simulator(timings=kvsim.Timings(call_latency=0))
 >>> arn = sim.client().create_signaling_channel(ChannelName="door")["ChannelARN"]
@@ -28,6 +36,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..core.constants import DEFAULT_ACCOUNT_ID, DEFAULT_REGION_NAME
+from ..core.trace import snapshot
 from ..model.errors import ClientError
 from ..services.kinesis_video_signaling import relay
 from ..services.kinesis_video_signaling.relay import Connection, Message
@@ -73,17 +82,23 @@ def decode(message: Mapping[str, Any]) -> Any:
 class SignalingConnection:
     """One client connected to a channel's signaling relay (as a WebSocket would be)."""
 
-    __slots__ = ("_connection", "_runtime")
+    __slots__ = ("_connection", "_id", "_runtime")
 
-    def __init__(self, runtime: Runtime, connection: Connection) -> None:
+    def __init__(self, runtime: Runtime, connection: Connection, connection_id: int = 0) -> None:
         self._runtime = runtime
         self._connection = connection
+        self._id = connection_id
 
     def __repr__(self) -> str:
         c = self._connection
         state = "open" if c.closed is None else "closed"
         who = "" if c.client_id is None else f" client_id={c.client_id!r}"
         return f"<SignalingConnection {c.role}{who} {state} {c.channel.arn}>"
+
+    @property
+    def connection_id(self) -> int:
+        """Its name in the trace: the n-th connect attempt of this simulator (from 1)."""
+        return self._id
 
     @property
     def role(self) -> str:
@@ -145,10 +160,16 @@ class SignalingConnection:
         with self._runtime.lock:
             world = self._runtime.world
             connection = self._connection
+            outcome = self._runtime.trace.signaling(
+                world.now_ms, "send", {"connection": self._id, "frame": frame}
+            )
             connection.refresh(world.now_ms)
             if connection.closed is not None:
+                outcome.update(error="SignalingClosedError", message=connection.closed)
                 raise SignalingClosedError(connection.closed)
-            return relay.send(world, connection, dict(frame))
+            accepted = relay.send(world, connection, dict(frame))
+            outcome["response"] = {"accepted": accepted}
+            return accepted
 
     def receive(self) -> list[Message]:
         """The messages delivered since the last call, oldest first, as the wire's
@@ -156,16 +177,37 @@ class SignalingConnection:
         ``statusResponse``). Time limits apply as of now, so a connection left
         idle may have been closed (after a ``GO_AWAY`` when it reached its
         maximum duration); unread messages stay readable after it closed."""
-        with self._runtime.lock:
+        return self._take(record_empty=True)
+
+    def poll(self) -> list[Message]:
+        """:meth:`receive` for adapters that read again and again (``kvsim serve``'s
+        WebSocket): only a poll that got messages is recorded in the trace (one
+        that got none changed nothing)."""
+        return self._take(record_empty=False)
+
+    def _take(self, *, record_empty: bool) -> list[Message]:
+        runtime = self._runtime
+        with runtime.lock:
+            now = runtime.world.now_ms
+            fields = {"connection": self._id}
+            outcome = runtime.trace.signaling(now, "receive", fields) if record_empty else None
             connection = self._connection
-            connection.refresh(self._runtime.world.now_ms)
+            connection.refresh(now)
             messages, connection.inbox = connection.inbox, []
+            if outcome is None and messages:
+                outcome = runtime.trace.signaling(now, "receive", fields)
+            if outcome is not None:
+                outcome["response"] = snapshot({"messages": messages})
             return messages
 
     def close(self) -> None:
         """Disconnect (the service treats the client as offline from now on)."""
-        with self._runtime.lock:
-            self._connection.close("closed by the client", self._runtime.world.now_ms)
+        runtime = self._runtime
+        with runtime.lock:
+            now = runtime.world.now_ms
+            outcome = runtime.trace.signaling(now, "close", {"connection": self._id})
+            self._connection.close("closed by the client", now)
+            outcome["response"] = {}
 
 
 class Signaling:
@@ -211,15 +253,27 @@ class Signaling:
         with runtime.lock:
             world = runtime.world
             world.catch_up()
+            number = runtime.trace.next_connection()
+            fields = {
+                "channel": channel_arn,
+                "role": role,
+                "client_id": client_id,
+                "connection": number,
+                "account_id": account_id,
+                "region_name": region_name,
+            }
+            outcome = runtime.trace.signaling(world.now_ms, "connect", fields)
             try:
                 connection = relay.connect(world, region, channel_arn, role, client_id)
             except ClientError as error:
                 runtime.reject(error, "ConnectAsMaster" if role == "MASTER" else "ConnectAsViewer")
+                outcome.update(error=error.code, message=error.message)
                 raise
             finally:
                 world.forget_if_empty(region)
             connection.listener = listener
-            return SignalingConnection(runtime, connection)
+            outcome["response"] = {}
+            return SignalingConnection(runtime, connection, number)
 
     def go_away(
         self,
@@ -247,16 +301,21 @@ class Signaling:
         runtime = self._runtime
         with runtime.lock:
             world = runtime.world
+            fields = {"channel": arn, "account_id": account_id, "region_name": region_name}
+            outcome = runtime.trace.signaling(world.now_ms, kind.lower(), fields)
             region = world.regions.get((account_id, region_name))
             channel = None if region is None else region.channels_by_arn.get(arn)
-            if channel is None or channel.signaling is None:
-                return 0
-            live = channel.signaling.live(world.now_ms)
+            live = (
+                []
+                if channel is None or channel.signaling is None
+                else channel.signaling.live(world.now_ms)
+            )
             for connection in live:
                 if kind == "GO_AWAY":
                     connection.go_away(world.now_ms)
                 else:
                     connection.deliver({"messageType": kind}, world.now_ms)
+            outcome["response"] = {"connections": len(live)}
             return len(live)
 
     def connections(

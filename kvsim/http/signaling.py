@@ -249,7 +249,7 @@ def serve_websocket(handler: _Handler) -> None:
     try:
         _flush(sock, protocol)
         while True:
-            for message in connection.receive():
+            for message in connection.poll():
                 protocol.send_text(json.dumps(message, separators=(",", ":")).encode())
             reason = connection.closed
             if reason is not None and not closing and reason != "closed by the client":

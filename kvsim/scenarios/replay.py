@@ -140,7 +140,7 @@ def replay(trace: SavedTrace, sim: Simulator | None = None) -> Mismatch | None:
     """Run ``trace`` on a fresh simulator (or ``sim``); the first differing outcome, or None."""
     sim = trace.simulator() if sim is None else sim
     for event in iter_events(trace.steps, sim):
-        if event.kind not in ("call", "put_fragments"):
+        if event.kind not in ("call", "put_fragments", "signaling"):
             continue
         expected = trace.outcomes[event.step - 1]
         if expected is None:
@@ -150,5 +150,6 @@ def replay(trace: SavedTrace, sim: Simulator | None = None) -> Mismatch | None:
         else:
             actual = {"error": event.error, "message": event.message}
         if jsonable(expected) != actual:
-            return Mismatch(event.step, str(event.call), expected, actual)
+            doing = f"signaling {event.call}" if event.kind == "signaling" else str(event.call)
+            return Mismatch(event.step, doing, expected, actual)
     return None

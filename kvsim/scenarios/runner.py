@@ -43,6 +43,7 @@ from typing import Any
 
 from ..core.kernel import ScheduledChange
 from ..core.trace import jsonable
+from ..engine.signaling import SignalingClosedError, SignalingConnection
 from ..engine.simulator import Simulator
 from ..model.errors import ClientError, ParamValidationError
 from .steps import (
@@ -52,6 +53,7 @@ from .steps import (
     HubDeviceStep,
     PutFragmentsStep,
     ScenarioError,
+    SignalingStep,
     Step,
     load_scenario,
 )
@@ -96,7 +98,17 @@ class Event:
       device ARN) and ``online``;
     - put_fragments: ``account_id``, ``region_name``, ``resource`` (the
       stream's name or ARN), ``args`` (the options), then ``response`` (the
-      ``FragmentBatch`` as a dict) or ``error`` and ``message``.
+      ``FragmentBatch`` as a dict) or ``error`` and ``message``;
+    - signaling: ``call`` (the action: ``connect``, ``send``, ``receive``,
+      ``close``, ``go_away``, ``reconnect_ice_server``), ``account_id`` and
+      ``region_name`` (the connection's), ``resource`` (the channel's ARN),
+      ``args`` (the step's other keys: ``connection``, ``role``,
+      ``client_id``, ``frame``...), then ``response`` (connect and close
+      ``{}``, send ``{"accepted": bool}``, receive ``{"messages": [...]}``,
+      go_away and reconnect_ice_server ``{"connections": n}``) or ``error``
+      and ``message`` (a refused connect's error code;
+      ``SignalingClosedError`` and the reason for a send on a closed
+      connection).
     """
 
     step: int
@@ -139,6 +151,17 @@ class Event:
             out |= {
                 "account_id": self.account_id,
                 "region_name": self.region_name,
+                "resource": self.resource,
+                "args": jsonable(self.args),
+                "error": self.error,
+                "message": self.message,
+                "response": jsonable(self.response),
+            }
+        elif self.kind == "signaling":
+            out |= {
+                "account_id": self.account_id,
+                "region_name": self.region_name,
+                "signaling": self.call,
                 "resource": self.resource,
                 "args": jsonable(self.args),
                 "error": self.error,
@@ -194,6 +217,10 @@ class _Runner:
         self.start = sim.now
         self.clients: dict[tuple[str, str], Any] = {}
         self.responses: list[Mapping[str, Any]] = []
+        # Signaling connections by name (None: its connect was refused), and
+        # each one's account, region and channel.
+        self.connections: dict[str | int, SignalingConnection | None] = {}
+        self.places: dict[str | int, tuple[str, str, str | None]] = {}
 
     def _t(self, moment: datetime) -> float:
         return ((moment - self.start) // _MS) / 1000
@@ -220,6 +247,8 @@ class _Runner:
                 yield from self._hub_device(step, number)
             elif isinstance(step, PutFragmentsStep):
                 yield from self._put_fragments(step, number)
+            elif isinstance(step, SignalingStep):
+                yield from self._signaling(step, number)
             else:
                 yield from self._idle(number)
         except ScenarioError:
@@ -305,6 +334,76 @@ class _Runner:
         for change in _ran_during(before, sim.pending(), sim.now):
             yield self._change(number, change)
 
+    def _signaling(self, step: SignalingStep, number: int) -> Iterator[Event]:
+        sim = self.sim
+        begin = sim.now
+        before = sim.pending()
+        action, name = step.signaling, step.connection
+        place = (step.account_id, step.region_name, step.channel)
+        fields: dict[str, Any]
+        if action == "connect":
+            assert step.channel is not None and name is not None
+            opened = None
+            try:
+                opened = sim.signaling.connect(
+                    step.channel,
+                    step.role,
+                    step.client_id,
+                    account_id=step.account_id,
+                    region_name=step.region_name,
+                )
+            except ClientError as error:
+                fields = {"error": error.response["Error"]["Code"], "message": error.message}
+            else:
+                fields = {"response": {}}
+            self.connections[name] = opened
+            self.places[name] = place
+        elif action in ("go_away", "reconnect_ice_server"):
+            assert step.channel is not None
+            announce = getattr(sim.signaling, action)
+            count = announce(step.channel, account_id=step.account_id, region_name=step.region_name)
+            fields = {"response": {"connections": count}}
+        else:
+            assert name is not None
+            connection = self.connections.get(name)
+            if connection is None:
+                raise ScenarioError(
+                    f"connection {name!r} is not open: its connect step was refused",
+                    step=number,
+                )
+            place = self.places[name]
+            if action == "send":
+                try:
+                    accepted = connection.send_frame(step.frame or {})
+                except SignalingClosedError as error:
+                    fields = {"error": "SignalingClosedError", "message": error.reason}
+                else:
+                    fields = {"response": {"accepted": accepted}}
+            elif action == "receive":
+                fields = {"response": {"messages": connection.receive()}}
+            else:
+                connection.close()
+                fields = {"response": {}}
+        args = {
+            k: v
+            for k, v in step.to_json().items()
+            if k not in ("signaling", "channel", "account_id", "region_name")
+        }
+        yield Event(
+            number,
+            "signaling",
+            begin,
+            self._t(begin),
+            account_id=place[0],
+            region_name=place[1],
+            call=action,
+            args=args,
+            resource=place[2],
+            **fields,
+        )
+        for change in _ran_during(before, sim.pending(), sim.now):
+            yield self._change(number, change)
+
     def _client(self, step: CallStep) -> Any:
         key = (step.account_id, step.region_name)
         client = self.clients.get(key)
@@ -373,6 +472,8 @@ def _doing(step: Step) -> str:
         return "hub_device"
     if isinstance(step, PutFragmentsStep):
         return "put_fragments"
+    if isinstance(step, SignalingStep):
+        return f"signaling {step.signaling}"
     return "advance" if isinstance(step, AdvanceStep) else "run_until_idle"
 
 

@@ -1,6 +1,6 @@
 """Scenario steps: the JSON format of a scenario, loaded and checked before anything runs.
 
-A scenario is a list of steps, each a JSON object of one of three kinds::
+A scenario is a list of steps, each a JSON object such as::
 
     {"call": "create_stream", "args": {"StreamName": "cam-1"},
      "account_id": "123456789012", "region_name": "us-east-1"}
@@ -11,7 +11,11 @@ A scenario is a list of steps, each a JSON object of one of three kinds::
 object, default ``{}``), ``account_id`` (default ``123456789012``) and
 ``region_name`` (default ``us-east-1``) are optional. ``advance`` moves the
 clock that many virtual seconds (a number >= 0); ``run_until_idle`` (always
-``true``) runs every scheduled change.
+``true``) runs every scheduled change. ``{"hub_device": ...}``,
+``{"put_fragments": ...}`` and ``{"signaling": ...}`` steps (see
+:class:`HubDeviceStep`, :class:`PutFragmentsStep` and :class:`SignalingStep`)
+do what ``sim.set_hub_device_online``, ``sim.put_fragments`` and
+``sim.signaling`` do; a trace records those calls as these steps.
 
 Inside ``args``, the one-key object ``{"$last": "StreamInfo.Version"}`` stands
 for that field (a dotted path; list items by index) of the most recent
@@ -38,11 +42,12 @@ import math
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ..core.constants import DEFAULT_ACCOUNT_ID, DEFAULT_REGION_NAME, check_account_region
+from ..engine.signaling import encode as encode_payload
 from ..services.registry import SERVICES
 
 __all__ = [
@@ -50,12 +55,14 @@ __all__ = [
     "MAX_NESTING",
     "PUT_FRAGMENTS_OPTIONS",
     "REF_KEY",
+    "SIGNALING_ACTIONS",
     "AdvanceStep",
     "CallStep",
     "HubDeviceStep",
     "IdleStep",
     "PutFragmentsStep",
     "ScenarioError",
+    "SignalingStep",
     "Step",
     "load_scenario",
     "nesting_overflow",
@@ -74,7 +81,7 @@ REF_KEY = "$last"
 MAX_NESTING = 64
 
 _CALL_KEYS = ("call", "args", "account_id", "region_name")
-_KINDS = ("call", "advance", "run_until_idle", "hub_device", "put_fragments")
+_KINDS = ("call", "advance", "run_until_idle", "hub_device", "put_fragments", "signaling")
 _HUB_KEYS = ("hub_device", "online", "account_id", "region_name")
 #: ``sim.put_fragments``' options a put_fragments step may give, with their defaults.
 PUT_FRAGMENTS_OPTIONS: Mapping[str, object] = {
@@ -86,6 +93,19 @@ PUT_FRAGMENTS_OPTIONS: Mapping[str, object] = {
     "codec_id": "V_MPEG4/ISO/AVC",
     "producer_start": None,
     "realtime": False,
+}
+
+
+#: What a ``{"signaling": ...}`` step does: ``sim.signaling``'s actions.
+SIGNALING_ACTIONS = ("connect", "send", "receive", "close", "go_away", "reconnect_ice_server")
+# The keys of each signaling action's step, besides "signaling".
+_SIGNALING_KEYS: Mapping[str, tuple[str, ...]] = {
+    "connect": ("channel", "role", "client_id", "connection", "account_id", "region_name"),
+    "send": ("connection", "frame", "action", "payload", "recipient_client_id", "correlation_id"),
+    "receive": ("connection",),
+    "close": ("connection",),
+    "go_away": ("channel", "account_id", "region_name"),
+    "reconnect_ice_server": ("channel", "account_id", "region_name"),
 }
 
 
@@ -183,8 +203,50 @@ class PutFragmentsStep:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class SignalingStep:
+    """A signaling relay action of ``sim.signaling`` (``signaling``, one of
+    :data:`SIGNALING_ACTIONS`):
+
+    - ``connect``: ``channel`` (its ARN) as ``role`` (``MASTER``, the default,
+      or ``VIEWER``) with ``client_id``; ``connection`` names it for later
+      steps (default: the count of connect steps so far, from 1);
+    - ``send``: ``frame`` (the JSON object a WebSocket client sends:
+      ``action``, ``messagePayload``, ``recipientClientId``, ``correlationId``)
+      on ``connection``;
+    - ``receive``, ``close``: on ``connection``;
+    - ``go_away``, ``reconnect_ice_server``: announced on ``channel``.
+
+    ``account_id`` and ``region_name`` are those of ``connect``, ``go_away``
+    and ``reconnect_ice_server``."""
+
+    signaling: str
+    connection: str | int | None = None
+    channel: str | None = None
+    role: str = "MASTER"
+    client_id: str | None = None
+    frame: Mapping[str, Any] | None = None
+    account_id: str = DEFAULT_ACCOUNT_ID
+    region_name: str = DEFAULT_REGION_NAME
+
+    def to_json(self) -> dict[str, Any]:
+        """The step as scenario JSON (defaults included)."""
+        out: dict[str, Any] = {"signaling": self.signaling}
+        if self.signaling == "connect":
+            out |= {"channel": self.channel, "role": self.role, "client_id": self.client_id}
+        if self.signaling in ("go_away", "reconnect_ice_server"):
+            out["channel"] = self.channel
+        else:
+            out["connection"] = self.connection
+        if self.signaling == "send":
+            out["frame"] = _copy(dict(self.frame or {}))
+        if "account_id" in _SIGNALING_KEYS[self.signaling]:
+            out |= {"account_id": self.account_id, "region_name": self.region_name}
+        return out
+
+
 #: One scenario step.
-Step = CallStep | AdvanceStep | IdleStep | HubDeviceStep | PutFragmentsStep
+Step = CallStep | AdvanceStep | IdleStep | HubDeviceStep | PutFragmentsStep | SignalingStep
 
 
 # -- loading ----------------------------------------------------------------------------
@@ -215,7 +277,9 @@ def load_scenario(source: str | os.PathLike[str] | Sequence[object]) -> list[Ste
         items = source
     else:
         raise ScenarioError(f"a scenario must be a list of steps, not {_kind(source)}")
-    return [_load_step(item, number) for number, item in enumerate(items, start=1)]
+    return _name_connections(
+        [_load_step(item, number) for number, item in enumerate(items, start=1)]
+    )
 
 
 def parse_scenario_text(text: str) -> list[object]:
@@ -359,7 +423,9 @@ def _kind(value: object) -> str:
 
 
 def _load_step(item: object, number: int) -> Step:
-    if isinstance(item, CallStep | AdvanceStep | IdleStep | HubDeviceStep | PutFragmentsStep):
+    if isinstance(
+        item, CallStep | AdvanceStep | IdleStep | HubDeviceStep | PutFragmentsStep | SignalingStep
+    ):
         item = item.to_json()  # checked like any other step
     if not isinstance(item, dict):
         raise ScenarioError(f"a step must be a JSON object, not {_kind(item)}", step=number)
@@ -368,7 +434,7 @@ def _load_step(item: object, number: int) -> Step:
         keys = ", ".join(repr(k) for k in item) or "none"
         raise ScenarioError(
             f'unknown step kind (keys: {keys}); a step has "call", "advance", "run_until_idle", '
-            '"hub_device" or "put_fragments"',
+            '"hub_device", "put_fragments" or "signaling"',
             step=number,
         )
     if len(kinds) > 1:
@@ -383,6 +449,8 @@ def _load_step(item: object, number: int) -> Step:
             return _load_hub_device(item)
         if kinds[0] == "put_fragments":
             return _load_put_fragments(item)
+        if kinds[0] == "signaling":
+            return _load_signaling(item)
         _only_keys(item, (kinds[0],), kinds[0])
         if kinds[0] == "advance":
             return _load_advance(item["advance"])
@@ -531,6 +599,123 @@ def _load_put_fragments(item: Mapping[str, object]) -> PutFragmentsStep:
         raise ScenarioError(str(error)) from None
     assert isinstance(account_id, str) and isinstance(region_name, str)
     return PutFragmentsStep(stream, options, account_id, region_name)
+
+
+def _load_signaling(item: Mapping[str, object]) -> SignalingStep:
+    action = item["signaling"]
+    if action not in SIGNALING_ACTIONS:
+        raise ScenarioError(
+            f'"signaling" must be one of {", ".join(SIGNALING_ACTIONS)}, got {_show(action)}'
+        )
+    assert isinstance(action, str)
+    _only_keys(item, ("signaling", *_SIGNALING_KEYS[action]), f"signaling {action}")
+    connection = item.get("connection")
+    if action != "connect" and "connection" in _SIGNALING_KEYS[action] and connection is None:
+        raise ScenarioError(f'a signaling {action} step needs "connection"')
+    if connection is not None and not (
+        (isinstance(connection, str) and connection)
+        or (type(connection) is int and connection >= 1)
+    ):
+        raise ScenarioError(
+            f'"connection" must be a name (a non-empty string) or a number >= 1, '
+            f"got {_show(connection)}"
+        )
+    assert connection is None or isinstance(connection, str | int)
+    strings: dict[str, Any] = {"channel": item.get("channel"), "role": item.get("role", "MASTER")}
+    for name in ("client_id", "recipient_client_id", "correlation_id"):
+        strings[name] = item.get(name)
+    for name, value in strings.items():
+        if name in _SIGNALING_KEYS[action] and not isinstance(value, str):
+            if value is None and name not in ("channel", "role"):
+                continue
+            raise ScenarioError(f'"{name}" must be a string, not {_kind(value)}')
+    account_id = item.get("account_id", DEFAULT_ACCOUNT_ID)
+    region_name = item.get("region_name", DEFAULT_REGION_NAME)
+    for name, value in (("account_id", account_id), ("region_name", region_name)):
+        if not isinstance(value, str):
+            raise ScenarioError(f'"{name}" must be a string, not {_kind(value)}')
+    try:
+        check_account_region(account_id, region_name)
+    except ValueError as error:
+        raise ScenarioError(str(error)) from None
+    assert isinstance(account_id, str) and isinstance(region_name, str)
+    frame = _signaling_frame(item) if action == "send" else None
+    return SignalingStep(
+        action,
+        connection,
+        strings["channel"],
+        strings["role"],
+        strings["client_id"],
+        frame,
+        account_id,
+        region_name,
+    )
+
+
+def _signaling_frame(item: Mapping[str, object]) -> dict[str, Any]:
+    # A send step's frame: given whole, or made of action, payload, recipient_client_id
+    # and correlation_id as SignalingConnection.send makes it.
+    if "frame" in item:
+        given = item["frame"]
+        if any(key in item for key in _SIGNALING_KEYS["send"][2:]):
+            raise ScenarioError(
+                'a signaling send step has "frame", or "action" and "payload", not both'
+            )
+        if not isinstance(given, dict):
+            raise ScenarioError(f'"frame" must be an object, not {_kind(given)}')
+        if _deeper_than(given, MAX_NESTING):
+            raise ScenarioError(f"frame nested deeper than {MAX_NESTING} levels")
+        return _copy(given)  # type: ignore[no-any-return]
+    action, payload = item.get("action"), item.get("payload")
+    if not isinstance(action, str):
+        raise ScenarioError(
+            'a signaling send step needs "frame", or "action" (a string) and "payload"'
+        )
+    if not isinstance(payload, str | dict):
+        raise ScenarioError(
+            f'"payload" must be a string (base64) or an object (sent as base64 of its JSON), '
+            f"not {_kind(payload)}"
+        )
+    if isinstance(payload, dict) and _deeper_than(payload, MAX_NESTING):
+        raise ScenarioError(f"payload nested deeper than {MAX_NESTING} levels")
+    text = payload if isinstance(payload, str) else encode_payload(payload)
+    frame: dict[str, Any] = {"action": action, "messagePayload": text}
+    if item.get("recipient_client_id") is not None:
+        frame["recipientClientId"] = item["recipient_client_id"]
+    if item.get("correlation_id") is not None:
+        frame["correlationId"] = item["correlation_id"]
+    return frame
+
+
+def _name_connections(steps: list[Step]) -> list[Step]:
+    # Name each connect step's connection (by default the count of connect steps
+    # so far) and check that every other step names an earlier one.
+    names: set[str | int] = set()
+    count = 0
+    named: list[Step] = []
+    for number, step in enumerate(steps, start=1):
+        if isinstance(step, SignalingStep) and step.signaling == "connect":
+            count += 1
+            name = count if step.connection is None else step.connection
+            if name in names:
+                raise ScenarioError(
+                    f"connection {name!r} is already named by an earlier connect step",
+                    step=number,
+                )
+            names.add(name)
+            step = replace(step, connection=name)
+        elif (
+            isinstance(step, SignalingStep)
+            and step.connection is not None
+            and step.connection not in names
+        ):
+            raise ScenarioError(
+                f"connection {step.connection!r} is not opened by an earlier "
+                "signaling connect step",
+                step=number,
+            )
+        named.append(step)
+    return named
 
 
 def _check_refs(value: object, where: str) -> None:
