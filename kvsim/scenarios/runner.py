@@ -42,12 +42,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..core.kernel import ScheduledChange
+from ..core.streaming import StreamingBody
 from ..core.trace import jsonable
+from ..engine.runtime import STREAMED
 from ..engine.signaling import SignalingClosedError, SignalingConnection
 from ..engine.simulator import Simulator
 from ..model.errors import ClientError, ParamValidationError
 from .steps import (
     REF_KEY,
+    SERVICE_OF_CALL,
     AdvanceStep,
     CallStep,
     HubDeviceStep,
@@ -215,7 +218,7 @@ class _Runner:
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim
         self.start = sim.now
-        self.clients: dict[tuple[str, str], Any] = {}
+        self.clients: dict[tuple[str, str, str], Any] = {}
         self.responses: list[Mapping[str, Any]] = []
         # Signaling connections by name (None: its connect was refused), and
         # each one's account, region and channel.
@@ -405,11 +408,12 @@ class _Runner:
             yield self._change(number, change)
 
     def _client(self, step: CallStep) -> Any:
-        key = (step.account_id, step.region_name)
+        service = SERVICE_OF_CALL[step.call]
+        key = (service, step.account_id, step.region_name)
         client = self.clients.get(key)
         if client is None:
             client = self.clients[key] = self.sim.client(
-                "kinesisvideo", region_name=step.region_name, account_id=step.account_id
+                service, region_name=step.region_name, account_id=step.account_id
             )
         return client
 
@@ -428,6 +432,13 @@ class _Runner:
             fields = {"error": "ParamValidationError", "message": error.report}
         else:
             response.pop("ResponseMetadata", None)
+            for member, value in response.items():
+                if isinstance(value, StreamingBody):
+                    # A streamed payload (GetMedia and friends) is recorded as
+                    # the trace records it, and closed unread: reading it is
+                    # the consumer's business (its clock steps are their own steps).
+                    value.close()
+                    response[member] = STREAMED
             self.responses.append(response)
             fields = {"response": response}
         yield Event(

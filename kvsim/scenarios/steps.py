@@ -7,7 +7,9 @@ A scenario is a list of steps, each a JSON object such as::
     {"advance": 2.5}
     {"run_until_idle": true}
 
-``call`` is a boto3 method name of the ``kinesisvideo`` client; ``args`` (an
+``call`` is a boto3 method name of a simulated operation of any of the five
+services (``create_stream``, ``list_fragments``, ``get_ice_server_config``:
+the names are unique across them); ``args`` (an
 object, default ``{}``), ``account_id`` (default ``123456789012``) and
 ``region_name`` (default ``us-east-1``) are optional. ``advance`` moves the
 clock that many virtual seconds (a number >= 0); ``run_until_idle`` (always
@@ -44,6 +46,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from ..core.constants import DEFAULT_ACCOUNT_ID, DEFAULT_REGION_NAME, check_account_region
@@ -55,6 +58,7 @@ __all__ = [
     "MAX_NESTING",
     "PUT_FRAGMENTS_OPTIONS",
     "REF_KEY",
+    "SERVICE_OF_CALL",
     "SIGNALING_ACTIONS",
     "AdvanceStep",
     "CallStep",
@@ -70,8 +74,15 @@ __all__ = [
 ]
 
 #: The call names a scenario may use: boto3's method names of the simulated
-#: ``kinesisvideo`` operations, in declaration order.
-CALLS: tuple[str, ...] = tuple(op.method for op in SERVICES["kinesisvideo"].simulated.values())
+#: operations of all five services (unique across them), in declaration order.
+CALLS: tuple[str, ...] = tuple(
+    op.method for service in SERVICES.values() for op in service.simulated.values()
+)
+#: The botocore service each call belongs to (``list_fragments`` →
+#: ``kinesis-video-archived-media``).
+SERVICE_OF_CALL: Mapping[str, str] = MappingProxyType(
+    {op.method: service.name for service in SERVICES.values() for op in service.simulated.values()}
+)
 
 #: The key of a reference to an earlier response: ``{"$last": "Dotted.Path"}``.
 REF_KEY = "$last"
