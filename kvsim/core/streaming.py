@@ -78,8 +78,13 @@ class StreamingBody:
         return self.iter_chunks()
 
     def close(self) -> None:
-        """Drop what is left."""
+        """Drop what is left, and close the payload's iterator (a media reader's
+        body then releases its connection)."""
+        chunks = self._chunks
         self._buffer, self._chunks, self._closed = b"", iter(()), True
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
 
     def __enter__(self) -> StreamingBody:
         return self

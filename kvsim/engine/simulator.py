@@ -24,6 +24,7 @@ from ..core.trace import Trace
 from ..services.config import Limits, Timings
 from ..services.configs_state import is_hub_device_arn
 from ..services.kinesisvideo.edge import set_hub_online
+from ..services.media_reads import open_readers
 from ..services.world import World
 from . import snapshot as _snapshot
 from .client import KinesisVideoClient, ServiceClient, client_class
@@ -530,7 +531,10 @@ class Simulator:
 
         Signaling connections, their undelivered messages and WebRTC storage
         sessions are not part of snapshots: while a channel has any,
-        ``ValueError`` names it (close the connections first).
+        ``ValueError`` names it (close the connections first). Nor are the
+        connections of open GetMedia and GetMediaForFragmentList bodies: while
+        a stream has any, ``ValueError`` names it (read them to the end or
+        close them first).
 
         >>> sim = Simulator(seed=3)
         >>> _ = sim.client().create_stream(StreamName="cam")
@@ -547,6 +551,14 @@ class Simulator:
                     f"sessions are not part of snapshots; {len(busy)} channel(s) have some: "
                     f"{', '.join(busy[:3])}{', ...' if len(busy) > 3 else ''} "
                     "(close the connections and let the messages expire first)"
+                )
+            reading = open_readers(self.runtime.world)
+            if reading:
+                raise ValueError(
+                    "the connections of open GetMedia and GetMediaForFragmentList bodies are "
+                    f"not part of snapshots; {len(reading)} stream(s) have some: "
+                    f"{', '.join(reading[:3])}{', ...' if len(reading) > 3 else ''} "
+                    "(read the bodies to the end or close them first)"
                 )
             return _snapshot.dump(self)
 

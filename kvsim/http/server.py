@@ -297,22 +297,29 @@ class _Handler(BaseHTTPRequestHandler):
         self, status: int, headers: Mapping[str, str], chunks: Iterator[bytes]
     ) -> None:
         # A streamed payload (GetMedia and friends): chunked transfer encoding.
-        self.send_response(status)
-        for name, value in headers.items():
-            if name.lower() not in ("content-length", "transfer-encoding"):
-                self.send_header(name, value)
-        self.send_header("Transfer-Encoding", "chunked")
-        if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        if self.command == "HEAD":
+        try:
+            self.send_response(status)
+            for name, value in headers.items():
+                if name.lower() not in ("content-length", "transfer-encoding"):
+                    self.send_header(name, value)
+            self.send_header("Transfer-Encoding", "chunked")
+            if self.close_connection:
+                self.send_header("Connection", "close")
+            self.end_headers()
+            if self.command == "HEAD":
+                self.wfile.flush()
+                return
+            for chunk in chunks:
+                if chunk:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
-            return
-        for chunk in chunks:
-            if chunk:
-                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-        self.wfile.write(b"0\r\n\r\n")
-        self.wfile.flush()
+        finally:
+            # Sent, or the client went away: a media reader's body releases its
+            # connection (kvsim.services.media_reads).
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
 
     def _reject(self, status: int, code: str, message: str) -> None:
         answer = rest.error_response(

@@ -149,6 +149,11 @@ class Limits:
     ``signaling_sdp_tps`` SDP offers and as many answers per second per
     connection (AWS's 5) and ``signaling_candidate_tps`` ICE candidates per
     second per connection (AWS's 20); a rate of ``None`` is no limit.
+    ``get_media_connections`` and ``get_media_for_fragment_list_connections``:
+    how many GetMedia (AWS's 3) and GetMediaForFragmentList (AWS's 5) bodies
+    may be open at once per stream (``None``: no limit; see
+    :mod:`kvsim.services.media_reads`); they are connection limits, not
+    rates, and hold under ``throttling=False``.
     ``throttling=False`` switches every rate limit off. ``rates`` overrides
     entries of :data:`DEFAULT_RATES` by operation name; read the merged table
     with :meth:`rate`.
@@ -175,6 +180,8 @@ class Limits:
     signaling_connect_tps: float | None = 3
     signaling_sdp_tps: float | None = 5
     signaling_candidate_tps: float | None = 20
+    get_media_connections: int | None = 3
+    get_media_for_fragment_list_connections: int | None = 5
     throttling: bool = True
     rates: Mapping[str, Rate] = field(default_factory=dict)
     _table: Mapping[str, Rate] = field(init=False, repr=False, compare=False)
@@ -194,6 +201,12 @@ class Limits:
         _check_count("fragment_metadata_points", self.fragment_metadata_points, optional=True)
         _check_count("fragment_media_points", self.fragment_media_points, optional=True)
         _check_count("max_viewers_per_channel", self.max_viewers_per_channel, optional=True)
+        _check_count("get_media_connections", self.get_media_connections, optional=True)
+        _check_count(
+            "get_media_for_fragment_list_connections",
+            self.get_media_for_fragment_list_connections,
+            optional=True,
+        )
         for name in ("signaling_connect_tps", "signaling_sdp_tps", "signaling_candidate_tps"):
             _check_tps(name, getattr(self, name))
         for name in ("list_streams_page_size", "max_list_streams_page"):

@@ -12,6 +12,23 @@ a ``Tags`` element with the service's ``AWS_KINESISVIDEO_*`` tags and then
 the producer's own. The fragments are chosen when the call runs; the bytes
 are made as the body is read.
 
+Connections (kvsim rules where AWS is silent): a GetMedia or
+GetMediaForFragmentList answer is a :class:`ReaderBody`, which holds one of
+its stream's reader connections for that operation from the call until it
+is released: read to its end, closed (``StreamingBody.close()``, kvsim's or
+botocore's, which closes it), the HTTP client of ``kvsim serve`` gone, or
+the body garbage-collected unread (at once in CPython when its last
+reference goes; later if it sits in a reference cycle, so close bodies you
+stop reading). Deleting the stream releases them too (the stream's next
+incarnation starts with none). ``Limits.get_media_connections`` (AWS's 3)
+and ``Limits.get_media_for_fragment_list_connections`` (AWS's 5) bound them
+per stream; the call past the bound is refused (the newest, as AWS throttles
+them) with ``ConnectionLimitExceededException`` (GetMedia) or, as the
+archived-media model has no such error, ``ClientLimitExceededException``
+(GetMediaForFragmentList). ``throttling=False`` does not lift them. Over HTTP
+the body is held while the server writes it: a body that fits the socket
+buffers is released once written, whether or not the client has read it.
+
 >>> timestamp_ms(1767225600.25), seconds_text(1767225600250)
 (1767225600250, '1767225600.250')
 """
@@ -19,11 +36,18 @@ are made as the body is read.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import suppress
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+from weakref import WeakSet
 
 from ..core.clock import to_ms
-from ..model.errors import InvalidArgumentException, ResourceNotFoundException
+from ..model.errors import (
+    ClientLimitExceededException,
+    InvalidArgumentException,
+    ResourceNotFoundException,
+    service_errors,
+)
 from .fragments import FragmentStore
 from .gate import Admission
 from .kinesisvideo.resolve import NOT_FOUND, admit_stream
@@ -35,9 +59,12 @@ if TYPE_CHECKING:
 __all__ = [
     "CONTENT_TYPE",
     "Chunk",
+    "ReaderBody",
     "admit_data",
+    "check_connections",
     "mkv_body",
     "mkv_stream",
+    "open_readers",
     "seconds_text",
     "timestamp_ms",
 ]
@@ -124,3 +151,126 @@ def mkv_stream(chunks: Iterable[Chunk]) -> Iterator[bytes]:
             current = header
             yield from write_mkv(header, (), pieces=True)
         yield from cluster_pieces(cluster, tags, timecode_scale_ns=header.timecode_scale_ns)
+
+
+# -- reader connections ------------------------------------------------------------------
+
+ConnectionLimitExceededException = service_errors("kinesis-video-media")[
+    "ConnectionLimitExceededException"
+]
+
+#: The ``Limits`` field that bounds each reader's connections per stream.
+_LIMIT_FIELDS = {
+    "GetMedia": "get_media_connections",
+    "GetMediaForFragmentList": "get_media_for_fragment_list_connections",
+}
+
+
+def _limit(world: World, op: str) -> int | None:
+    limit: int | None = getattr(world.limits, _LIMIT_FIELDS[op])
+    return limit
+
+
+def check_connections(world: World, stream: Stream, op: str) -> None:
+    """Refuse an ``op`` call on ``stream`` whose open bodies are at the limit
+    (see the module's text). O(1)."""
+    limit = _limit(world, op)
+    if limit is None:
+        return
+    bodies = world.readers.get((stream, op))
+    if (0 if bodies is None else len(bodies)) < limit:
+        return
+    message = (
+        f"Limit exceeded on number of concurrent connections for {op} API for resource "
+        f"'{stream.name}': at most {limit} are allowed."
+    )
+    if op == "GetMedia":
+        raise ConnectionLimitExceededException(message)
+    raise ClientLimitExceededException(message)
+
+
+def open_readers(world: World) -> list[str]:
+    """The ARNs (sorted) of live streams with open reader bodies, which a snapshot would lose."""
+    return sorted(
+        {
+            stream.arn
+            for (stream, _op), bodies in list(world.readers.items())
+            if len(bodies) and stream.region.streams.get(stream.name) is stream
+        }
+    )
+
+
+class ReaderBody:
+    """A media reader's payload (GetMedia, GetMediaForFragmentList): an iterator of
+    MKV bytes that holds one of its stream's connections for ``op`` until it ends,
+    is closed or is garbage-collected (see the module's text)."""
+
+    __slots__ = ("__weakref__", "_bodies", "_key", "_pieces", "_runtime", "_source", "_world")
+
+    def __init__(self, world: World, stream: Stream, op: str, source: Iterable[bytes]) -> None:
+        self._world = world
+        self._key = (stream, op)
+        self._source: Iterable[bytes] | None = source
+        self._pieces: Iterator[bytes] | None = None
+        #: The simulator's runtime (its lock), given by the call; None for a bare handler.
+        self._runtime: Any = None
+        bodies = world.readers.get(self._key)
+        if bodies is None:
+            bodies = world.readers[self._key] = WeakSet()
+        bodies.add(self)
+        self._bodies: WeakSet[ReaderBody] | None = bodies
+
+    def attach(self, runtime: Any) -> None:
+        """Take the call's runtime (done by the call that made it; passed on to a live tail)."""
+        self._runtime = runtime
+        attach = getattr(self._source, "attach", None)
+        if attach is not None:
+            attach(runtime)
+
+    @property
+    def open(self) -> bool:
+        """Whether the body still holds its connection."""
+        return self._bodies is not None
+
+    def __iter__(self) -> ReaderBody:
+        return self
+
+    def __next__(self) -> bytes:
+        pieces = self._pieces
+        if pieces is None:
+            if self._source is None:
+                raise StopIteration
+            pieces = self._pieces = iter(self._source)
+        try:
+            return next(pieces)
+        except StopIteration:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Release the connection and drop what is left (idempotent)."""
+        pieces, self._pieces, self._source = self._pieces, None, None
+        self._release()
+        close = getattr(pieces, "close", None)
+        if close is not None:
+            # ValueError: being read by another thread, which ends at its next piece.
+            with suppress(ValueError):
+                close()
+
+    def _release(self) -> None:
+        bodies = self._bodies
+        if bodies is None:
+            return
+        self._bodies = None
+        runtime = self._runtime
+        if runtime is None:
+            self._forget(bodies)
+            return
+        with runtime.lock:
+            self._forget(bodies)
+
+    def _forget(self, bodies: WeakSet[ReaderBody]) -> None:
+        bodies.discard(self)
+        readers = self._world.readers
+        if not bodies and readers.get(self._key) is bodies:
+            del readers[self._key]

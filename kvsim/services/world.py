@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 from typing import Any
+from weakref import WeakSet
 
 from ..core.kernel import Kernel, Transition
 from .channels_state import check_channels
@@ -21,7 +22,7 @@ __all__ = ["World"]
 class World(Kernel):
     """Everything a simulator holds, with O(log n) scheduling and change application."""
 
-    __slots__ = ("delays_ms", "limits", "regions", "timings")
+    __slots__ = ("delays_ms", "limits", "readers", "regions", "timings")
 
     def __init__(self, seed: int, start_ms: int, limits: Limits, timings: Timings) -> None:
         super().__init__(seed, start_ms)
@@ -34,6 +35,9 @@ class World(Kernel):
             if f.name.endswith(("_delay", "_window"))
         }
         self.regions: dict[tuple[str, str], Region] = {}
+        #: Open media reader bodies by ``(stream, operation)``
+        #: (:class:`kvsim.services.media_reads.ReaderBody`): not part of snapshots.
+        self.readers: dict[tuple[Any, str], WeakSet[Any]] = {}
 
     def region(self, account_id: str, region_name: str) -> Region:
         """The (account, region) partition of the world, made on first use."""

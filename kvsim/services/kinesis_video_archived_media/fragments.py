@@ -19,6 +19,11 @@ kvsim rules where AWS is silent:
   fragment-media point per fragment (``Limits.fragment_metadata_points``,
   ``Limits.fragment_media_points``); an exhausted budget answers
   ``ClientLimitExceededException``.
+- 5 GetMediaForFragmentList bodies open at once per stream
+  (``Limits.get_media_for_fragment_list_connections``; the MKV is written as
+  the body is read, so an unread body holds its connection): the 6th call
+  answers ``ClientLimitExceededException`` (400), as the model has no
+  connection error for it (kvsim rule; see :mod:`kvsim.services.media_reads`).
 """
 
 from __future__ import annotations
@@ -40,7 +45,9 @@ from ..fragments import FragmentStore, decode_token, encode_token, keep_ms, take
 from ..media_reads import (
     CONTENT_TYPE,
     Chunk,
+    ReaderBody,
     admit_data,
+    check_connections,
     chunk,
     mkv_body,
     seconds_text,
@@ -215,6 +222,7 @@ def _get_media_for_fragment_list(
                 ],
             )
         )
+    check_connections(world, stream, "GetMediaForFragmentList")
     take_points(
         world,
         store,
@@ -224,4 +232,5 @@ def _get_media_for_fragment_list(
         "GetMediaForFragmentList",
     )
     gate.commit()
-    return {"ContentType": CONTENT_TYPE, "Payload": mkv_body(chunks)}
+    body = ReaderBody(world, stream, "GetMediaForFragmentList", mkv_body(chunks))
+    return {"ContentType": CONTENT_TYPE, "Payload": body}

@@ -33,6 +33,10 @@ kvsim rules where AWS is silent:
   minus this one's) and ``_CONTINUATION_TOKEN`` (this fragment's number),
   then the producer's tags.
 - 5 calls per second per stream (``ClientLimitExceededException``).
+- 3 bodies open at once per stream (``Limits.get_media_connections``): the
+  body (:class:`~kvsim.services.media_reads.ReaderBody`) holds its connection
+  until it is read to the end, closed or dropped, or its HTTP client goes
+  away; the 4th call answers ``ConnectionLimitExceededException`` (400).
 """
 
 from __future__ import annotations
@@ -47,7 +51,9 @@ from ..fragments import FragmentStore, keep_ms
 from ..media_reads import (
     CONTENT_TYPE,
     Chunk,
+    ReaderBody,
     admit_data,
+    check_connections,
     chunk,
     mkv_body,
     mkv_stream,
@@ -154,10 +160,10 @@ def _get_media(world: World, region: Region, p: Mapping[str, Any]) -> dict[str, 
         raise ResourceNotFoundException(
             f"The fragment {selector[member]} was not found in the stream."
         )
+    check_connections(world, stream, "GetMedia")
     gate.commit()
-    if store is None:
-        return {"ContentType": CONTENT_TYPE, "Payload": mkv_body(chunks)}
-    return {"ContentType": CONTENT_TYPE, "Payload": LiveTail(store, chunks, next_seq)}
+    body = mkv_body(chunks) if store is None else LiveTail(store, chunks, next_seq)
+    return {"ContentType": CONTENT_TYPE, "Payload": ReaderBody(world, stream, "GetMedia", body)}
 
 
 def _chunks(store: FragmentStore, rows: range) -> list[Chunk]:
