@@ -518,6 +518,21 @@ def _load_advance(value: object) -> AdvanceStep:
     raise ScenarioError(f'"advance" must be a finite number of seconds >= 0, got {_show(value)}')
 
 
+def _load_place(item: Mapping[str, object]) -> tuple[str, str]:
+    """A step's ``account_id`` and ``region_name`` (defaults filled in), checked."""
+    account_id = item.get("account_id", DEFAULT_ACCOUNT_ID)
+    region_name = item.get("region_name", DEFAULT_REGION_NAME)
+    for name, value in (("account_id", account_id), ("region_name", region_name)):
+        if not isinstance(value, str):
+            raise ScenarioError(f'"{name}" must be a string, not {_kind(value)}')
+    try:
+        check_account_region(account_id, region_name)
+    except ValueError as error:
+        raise ScenarioError(str(error)) from None
+    assert isinstance(account_id, str) and isinstance(region_name, str)
+    return account_id, region_name
+
+
 def _load_call(item: Mapping[str, object]) -> CallStep:
     _only_keys(item, _CALL_KEYS, "call")
     call = item["call"]
@@ -536,16 +551,7 @@ def _load_call(item: Mapping[str, object]) -> CallStep:
         if not isinstance(key, str):
             raise ScenarioError(f'"args" keys must be strings, got {key!r}')
     _check_refs(args, "args")
-    account_id = item.get("account_id", DEFAULT_ACCOUNT_ID)
-    region_name = item.get("region_name", DEFAULT_REGION_NAME)
-    for name, value in (("account_id", account_id), ("region_name", region_name)):
-        if not isinstance(value, str):
-            raise ScenarioError(f'"{name}" must be a string, not {_kind(value)}')
-    try:
-        check_account_region(account_id, region_name)
-    except ValueError as error:
-        raise ScenarioError(str(error)) from None
-    assert isinstance(account_id, str) and isinstance(region_name, str)
+    account_id, region_name = _load_place(item)
     return CallStep(call, _copy(args), account_id, region_name)
 
 
@@ -556,16 +562,7 @@ def _load_hub_device(item: Mapping[str, object]) -> HubDeviceStep:
         raise ScenarioError(f'"hub_device" must be a string (a hub device ARN), not {_kind(hub)}')
     if not isinstance(online, bool):
         raise ScenarioError(f'"online" must be true or false, got {_show(online)}')
-    account_id = item.get("account_id", DEFAULT_ACCOUNT_ID)
-    region_name = item.get("region_name", DEFAULT_REGION_NAME)
-    for name, value in (("account_id", account_id), ("region_name", region_name)):
-        if not isinstance(value, str):
-            raise ScenarioError(f'"{name}" must be a string, not {_kind(value)}')
-    try:
-        check_account_region(account_id, region_name)
-    except ValueError as error:
-        raise ScenarioError(str(error)) from None
-    assert isinstance(account_id, str) and isinstance(region_name, str)
+    account_id, region_name = _load_place(item)
     return HubDeviceStep(hub, online, account_id, region_name)
 
 
@@ -599,16 +596,7 @@ def _load_put_fragments(item: Mapping[str, object]) -> PutFragmentsStep:
         if not good:
             raise ScenarioError(f'"{name}" of a put_fragments step is not valid: {_show(value)}')
         options[name] = value
-    account_id = item.get("account_id", DEFAULT_ACCOUNT_ID)
-    region_name = item.get("region_name", DEFAULT_REGION_NAME)
-    for name, value in (("account_id", account_id), ("region_name", region_name)):
-        if not isinstance(value, str):
-            raise ScenarioError(f'"{name}" must be a string, not {_kind(value)}')
-    try:
-        check_account_region(account_id, region_name)
-    except ValueError as error:
-        raise ScenarioError(str(error)) from None
-    assert isinstance(account_id, str) and isinstance(region_name, str)
+    account_id, region_name = _load_place(item)
     return PutFragmentsStep(stream, options, account_id, region_name)
 
 
@@ -640,16 +628,7 @@ def _load_signaling(item: Mapping[str, object]) -> SignalingStep:
             if value is None and name not in ("channel", "role"):
                 continue
             raise ScenarioError(f'"{name}" must be a string, not {_kind(value)}')
-    account_id = item.get("account_id", DEFAULT_ACCOUNT_ID)
-    region_name = item.get("region_name", DEFAULT_REGION_NAME)
-    for name, value in (("account_id", account_id), ("region_name", region_name)):
-        if not isinstance(value, str):
-            raise ScenarioError(f'"{name}" must be a string, not {_kind(value)}')
-    try:
-        check_account_region(account_id, region_name)
-    except ValueError as error:
-        raise ScenarioError(str(error)) from None
-    assert isinstance(account_id, str) and isinstance(region_name, str)
+    account_id, region_name = _load_place(item)
     frame = _signaling_frame(item) if action == "send" else None
     return SignalingStep(
         action,

@@ -15,7 +15,7 @@ O(log n + page).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ...core.clock import from_ms
@@ -31,6 +31,7 @@ from ...model.errors import (
 from ..channels_state import CHANNELS, DEFAULT_MESSAGE_TTL, Channel, channel_arn, endpoint_url
 from ..declarations import Declarations
 from ..gate import Admission
+from ..paging import name_page
 from ..state import ACTIVE, CREATING, DELETING, UPDATING, Region
 from .streams import decode_list_token, encode_list_token, too_many_tags
 
@@ -255,20 +256,7 @@ def list_signaling_channels(
     """Up to ``limit`` channels in name order, after the name ``after``, whose names
     start with ``prefix``; and whether more follow. O(log n + limit)."""
     gate = Admission(world, region, "ListSignalingChannels")
-    start, inclusive = after, False
-    if prefix is not None and (start is None or start < prefix):
-        start, inclusive = prefix, True
-    channels = region.channels
-    names: Iterator[str] = channels.irange(minimum=start, inclusive=(inclusive, True))
-    page: list[Channel] = []
-    more = False
-    for channel_name in names:
-        if prefix is not None and not channel_name.startswith(prefix):
-            break
-        if len(page) == limit:
-            more = True
-            break
-        page.append(channels[channel_name])
+    page, more = name_page(region.channels, limit, after, prefix)
     gate.commit()
     return page, more
 

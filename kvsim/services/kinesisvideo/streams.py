@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ...core.clock import from_ms
@@ -37,6 +37,7 @@ from ...model.shapes import named_string
 from ..declarations import Declarations
 from ..fragments import drop_stream_media, retention_changed
 from ..gate import Admission
+from ..paging import name_page
 from ..state import ACTIVE, CREATING, DELETING, STREAMS, UPDATING, Region, Stream
 from .resolve import NOT_FOUND, admit_arn, admit_stream
 
@@ -263,21 +264,7 @@ def list_streams(
     """Up to ``limit`` streams in name order, after the name ``after``, whose names
     start with ``prefix``; and whether more follow. O(log n + limit)."""
     gate = Admission(world, region, "ListStreams")
-    start = after
-    inclusive = False
-    if prefix is not None and (start is None or start < prefix):
-        start, inclusive = prefix, True
-    names: Iterator[str] = region.streams.irange(minimum=start, inclusive=(inclusive, True))
-    page: list[Stream] = []
-    streams = region.streams
-    more = False
-    for stream_name in names:
-        if prefix is not None and not stream_name.startswith(prefix):
-            break
-        if len(page) == limit:
-            more = True
-            break
-        page.append(streams[stream_name])
+    page, more = name_page(region.streams, limit, after, prefix)
     gate.commit()
     return page, more
 
