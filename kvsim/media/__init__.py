@@ -1,8 +1,10 @@
 """kvsim's own Matroska: an EBML module, an incremental MKV reader and writer, synthetic fragments.
 
 Standard library only (a core-level leaf that the services import). See
-:mod:`kvsim.media.mkv` for the shapes and :mod:`kvsim.media.generate` for
-fragments made to measure.
+:mod:`kvsim.media.mkv` for the shapes, :mod:`kvsim.media.generate` for
+fragments made to measure and :mod:`kvsim.media.mp4` for repackaging them as
+fragmented MP4. :mod:`kvsim.media.testvideo` (real H.264 test video) belongs
+to the ``media`` extra: it imports PyAV when called, never at import time.
 """
 
 from __future__ import annotations
