@@ -33,7 +33,7 @@ from ..declarations import Declarations
 from ..gate import Admission
 from ..paging import name_page
 from ..state import ACTIVE, CREATING, DELETING, UPDATING, Region
-from .streams import decode_list_token, encode_list_token, too_many_tags
+from .streams import encode_list_token, list_position, too_many_tags
 
 if TYPE_CHECKING:
     from ..world import World
@@ -269,16 +269,7 @@ def _list_resume_token(item: Mapping[str, Any]) -> str:
 def _list(world: World, region: Region, p: Mapping[str, Any]) -> dict[str, Any]:
     """ListSignalingChannels in name order; ``MaxResults`` (default 500), ``NextToken``,
     ``ChannelNameCondition``."""
-    token = p.get("NextToken")
-    after = decode_list_token(token) if token else None
-    prefix = None
-    condition = p.get("ChannelNameCondition")
-    if condition is not None:
-        if "ComparisonOperator" not in condition or "ComparisonValue" not in condition:
-            raise InvalidArgumentException(
-                "ChannelNameCondition needs both ComparisonOperator and ComparisonValue."
-            )
-        prefix = condition["ComparisonValue"]
+    after, prefix = list_position(p, "ChannelNameCondition")
     page, more = list_signaling_channels(
         world, region, p.get("MaxResults", LIST_PAGE), after, prefix
     )

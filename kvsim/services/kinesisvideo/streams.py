@@ -53,6 +53,7 @@ __all__ = [
     "describe",
     "encode_list_token",
     "get_data_endpoint",
+    "list_position",
     "list_streams",
     "require_active_version",
     "stream_info",
@@ -269,6 +270,21 @@ def list_streams(
     return page, more
 
 
+def list_position(p: Mapping[str, Any], condition_member: str) -> tuple[str | None, str | None]:
+    """Where a name-ordered listing resumes (the name its ``NextToken`` continues
+    after) and the name prefix its ``condition_member`` asks for, checked."""
+    token = p.get("NextToken")
+    after = decode_list_token(token) if token else None
+    condition = p.get(condition_member)
+    if condition is None:
+        return after, None
+    if "ComparisonOperator" not in condition or "ComparisonValue" not in condition:
+        raise InvalidArgumentException(
+            f"{condition_member} needs both ComparisonOperator and ComparisonValue."
+        )
+    return after, condition["ComparisonValue"]
+
+
 def _list_resume_token(item: Mapping[str, Any]) -> str:
     return encode_list_token(item["StreamName"])
 
@@ -280,16 +296,7 @@ def _list_streams(world: World, region: Region, p: Mapping[str, Any]) -> dict[st
     Pages are as the real service's: ``Limits.list_streams_page_size`` (10)
     without ``MaxResults``, never more than ``Limits.max_list_streams_page`` (1,000).
     """
-    token = p.get("NextToken")
-    after = decode_list_token(token) if token else None
-    prefix = None
-    condition = p.get("StreamNameCondition")
-    if condition is not None:
-        if "ComparisonOperator" not in condition or "ComparisonValue" not in condition:
-            raise InvalidArgumentException(
-                "StreamNameCondition needs both ComparisonOperator and ComparisonValue."
-            )
-        prefix = condition["ComparisonValue"]
+    after, prefix = list_position(p, "StreamNameCondition")
     limits = world.limits
     size = min(p.get("MaxResults", limits.list_streams_page_size), limits.max_list_streams_page)
     page, more = list_streams(world, region, size, after, prefix)
