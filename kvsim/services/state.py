@@ -174,6 +174,7 @@ class Region:
         "media_links",
         "name",
         "offline_hubs",
+        "sessions",
         "streams",
     )
 
@@ -194,6 +195,9 @@ class Region:
         # and the hub devices marked offline (kvsim.services.configs_state).
         self.hubs: dict[str, SortedList] = {}
         self.offline_hubs: set[str] = set()
+        # HLS/DASH streaming sessions (kvsim.services.kinesis_video_archived_media.sessions
+        # .SessionBook), None until the first; not part of dumps or snapshots.
+        self.sessions: Any = None
 
     def attach(self, device: str | None) -> None:
         """Count one more live stream on ``device``."""

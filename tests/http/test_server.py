@@ -219,14 +219,6 @@ def test_control_errors(
         ("BREW", "/coffee", b"", None, 404, "UnknownOperationException"),
         (
             "POST",
-            "/getHLSStreamingSessionURL",
-            b'{"StreamName": "c"}',
-            None,
-            400,
-            "UnsupportedOperationException",
-        ),
-        (
-            "POST",
             "/createStream",
             b'{"StreamName": "a"}',
             {},

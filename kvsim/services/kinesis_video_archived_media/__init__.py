@@ -1,14 +1,19 @@
 """``kinesis-video-archived-media``: reading a stream's stored fragments.
 
 - :mod:`.fragments`: ListFragments and GetMediaForFragmentList.
+- :mod:`.sessions`: GetHLSStreamingSessionURL and GetDASHStreamingSessionURL
+  (the rules they share with GetClip are in :mod:`.selection`).
 """
 
 from __future__ import annotations
 
 from ..declarations import Operation
-from . import fragments
+from . import fragments, sessions
 
 __all__ = ["OPERATIONS"]
 
 #: The simulated operations of ``kinesis-video-archived-media``, in declaration order.
-OPERATIONS: tuple[Operation, ...] = tuple(fragments.declare.operations)
+OPERATIONS: tuple[Operation, ...] = (
+    *fragments.declare.operations,
+    *sessions.declare.operations,
+)
