@@ -36,6 +36,7 @@ from .signaling import Signaling, busy_channels
 
 if TYPE_CHECKING:
     from ..testing.timepatch import TimePatch
+    from .playback import PlaybackResponse
 
 __all__ = ["Simulator"]
 
@@ -466,6 +467,31 @@ class Simulator:
         from ..testing.timepatch import patch_time
 
         return patch_time(self)
+
+    def fetch(self, url: str) -> PlaybackResponse:
+        """GET an HLS or DASH session resource in process, as a player would over
+        HTTP: the URL GetHLSStreamingSessionURL / GetDASHStreamingSessionURL
+        returned, or one a playlist names resolved against it
+        (``urllib.parse.urljoin(session_url, line)``). Returns ``.status`` (int),
+        ``.headers`` (``Content-Type`` and more), ``.body`` (bytes) and ``.text``.
+        Each request takes ``call_latency`` of virtual time (see
+        :mod:`kvsim.engine.playback`; the rules of the documents are in
+        :mod:`kvsim.services.playback`).
+
+        >>> import kvsim
+        >>> sim = kvsim.Simulator(seed=0, timings=kvsim.Timings(call_latency=0))
+        >>> _ = sim.client().create_stream(StreamName="cam", DataRetentionInHours=1)
+        >>> _ = sim.advance(5)
+        >>> _ = sim.put_fragments("cam", count=3, duration=2.0)
+        >>> archive = sim.client("kinesis-video-archived-media")
+        >>> url = archive.get_hls_streaming_session_url(StreamName="cam")["HLSStreamingSessionURL"]
+        >>> master = sim.fetch(url)
+        >>> master.status, master.headers["Content-Type"], master.text.splitlines()[-1][:40]
+        (200, 'application/x-mpegURL', 'getHLSMediaPlaylist.m3u8?SessionToken=Ci')
+        """
+        from .playback import fetch
+
+        return fetch(self.runtime, url)
 
     def serve(
         self, *, host: str = "127.0.0.1", port: int = 0, clock_rate: float | None = None

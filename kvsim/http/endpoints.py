@@ -74,10 +74,23 @@ def _data(params: Mapping[str, Any], result: dict[str, Any], base_url: str) -> d
     return {**result, "DataEndpoint": served(result["DataEndpoint"], base_url)}
 
 
+def _hls(params: Mapping[str, Any], result: dict[str, Any], base_url: str) -> dict[str, Any]:
+    # https://b-…/hls/v1/getHLSMasterPlaylist.m3u8?SessionToken=… → http://127.0.0.1:PORT/_endpoint/b-…/hls/v1/…
+    url = result["HLSStreamingSessionURL"]
+    return {**result, "HLSStreamingSessionURL": served(url, base_url)}
+
+
+def _dash(params: Mapping[str, Any], result: dict[str, Any], base_url: str) -> dict[str, Any]:
+    url = result["DASHStreamingSessionURL"]
+    return {**result, "DASHStreamingSessionURL": served(url, base_url)}
+
+
 #: The operations whose answers name endpoints, and how each is rewritten.
 REWRITES: dict[str, Callable[[Mapping[str, Any], dict[str, Any], str], dict[str, Any]]] = {
     "GetSignalingChannelEndpoint": _signaling,
     "GetDataEndpoint": _data,
+    "GetHLSStreamingSessionURL": _hls,
+    "GetDASHStreamingSessionURL": _dash,
 }
 
 

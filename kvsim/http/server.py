@@ -57,8 +57,10 @@ from urllib.parse import parse_qs, urlsplit
 
 from ..core.constants import DEFAULT_ACCOUNT_ID, KVSIM_VERSION, is_account_id, seed_option
 from ..engine.permissions import expand_actions
+from ..engine.playback import serve_target
 from ..engine.simulator import Simulator
 from ..services.config import Limits, Timings
+from ..services.playback import is_playback_path
 from . import endpoints, put_media, rest
 
 __all__ = [
@@ -354,6 +356,11 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             # An endpoint the server returned (kvsim.http.endpoints): the same request.
             aws_host, path = endpoints.split(self.path)
+            if self.command in ("GET", "HEAD") and is_playback_path(path):
+                # An HLS/DASH session's playlists and segments (kvsim.engine.playback).
+                played = serve_target(self.server.sim.runtime, path)
+                self._send(played.status, played.headers, played.body)
+                return
             answer = rest.handle(
                 self.server.sim,
                 self.command,
