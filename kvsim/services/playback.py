@@ -71,6 +71,7 @@ from .kinesis_video_archived_media.selection import retained_start
 from .kinesis_video_archived_media.sessions import Session, find_session
 from .kinesisvideo.resolve import NOT_FOUND
 from .media_reads import seconds_text
+from .state import ACTIVE, UPDATING
 
 if TYPE_CHECKING:
     from .world import World
@@ -169,7 +170,10 @@ def serve(world: World, path: str, query: Mapping[str, str]) -> tuple[str, bytes
     if session.protocol != protocol:
         raise _invalid()
     stream = session.stream
-    if stream.region.streams.get(stream.name) is not stream:
+    if stream.region.streams.get(stream.name) is not stream or stream.status not in (
+        ACTIVE,
+        UPDATING,
+    ):
         raise PlaybackError(404, "ResourceNotFoundException", NOT_FOUND)
     throttled = world.limits.throttling
     rate = SESSION_RATES[resource]
