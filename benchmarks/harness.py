@@ -352,6 +352,7 @@ def _modules() -> list[ModuleType]:
         bench_core,
         bench_media,
         bench_more,
+        bench_playback,
         bench_server,
         bench_signaling,
     )
@@ -364,6 +365,7 @@ def _modules() -> list[ModuleType]:
         bench_channels,
         bench_media,
         bench_signaling,
+        bench_playback,
     ]
 
 
