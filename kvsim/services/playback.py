@@ -219,9 +219,12 @@ def _resource(
         header = store.media[row][0]
         init = session.inits.get(header)
         if init is None:
-            from ..media.mp4 import init_segment
+            from ..media.mp4 import PackagingError, init_segment
 
-            init = session.inits[header] = init_segment(header)
+            try:
+                init = session.inits[header] = init_segment(header)
+            except PackagingError as error:
+                raise PlaybackError(400, error.code, error.message) from None
         return init
     row = _row(world, session, store, query, init=False)
     take_points(world, store, "media", 1, world.limits.fragment_media_points, resource)
@@ -267,13 +270,16 @@ def _segment(session: Session, store: FragmentStore, row: int, resource: str) ->
     if cluster.timecode_ms != producer:
         cluster = type(cluster)(producer, cluster.frames, cluster.tags, cluster.size)
     sequence_number = session.index[store.seqs[row]] + 1
-    if resource == "GetTSFragment":
-        from ..media.mpegts import ts_segment
+    from ..media.mp4 import PackagingError, media_segment
 
-        return ts_segment(header, [cluster], sequence_number=sequence_number)
-    from ..media.mp4 import media_segment
+    try:
+        if resource == "GetTSFragment":
+            from ..media.mpegts import ts_segment
 
-    return media_segment(header, [cluster], sequence_number=sequence_number)
+            return ts_segment(header, [cluster], sequence_number=sequence_number)
+        return media_segment(header, [cluster], sequence_number=sequence_number)
+    except PackagingError as error:  # a fragment whose tracks changed mid-session
+        raise PlaybackError(400, error.code, error.message) from None
 
 
 def _window(world: World, session: Session, store: FragmentStore) -> list[int]:
@@ -293,8 +299,17 @@ def _window(world: World, session: Session, store: FragmentStore) -> list[int]:
 
 
 def _codecs(header: Any) -> str:
-    private = header.tracks[0].codec_private or b"\x01\x42\x00\x1e"
-    return f"avc1.{private[1]:02x}{private[2]:02x}{private[3]:02x}"
+    """RFC 6381 codecs of the header's tracks: ``avc1.PPCCLL`` (from the ``avcC``
+    record), ``mp4a.40.<object type>`` (from the AudioSpecificConfig)."""
+    found = []
+    for track in header.tracks:
+        private = track.codec_private or b""
+        if track.codec_id == "A_AAC":
+            kind = private[0] >> 3 if private else 2
+            found.append(f"mp4a.40.{kind}")
+        elif len(private) >= 4:
+            found.append(f"avc1.{private[1]:02x}{private[2]:02x}{private[3]:02x}")
+    return ",".join(found)
 
 
 def _bandwidth(store: FragmentStore, rows: list[int]) -> int:

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import boto3
 import pytest
@@ -204,3 +204,23 @@ def test_direct_paths_head_and_keep_alive(served: tuple[kvsim.Simulator, str]) -
         )
     finally:
         connection.close()
+
+
+def test_ffmpeg_plays_an_mpeg_ts_session(served: tuple[kvsim.Simulator, str]) -> None:
+    _sim, base = served
+    url = session_url(base, "HLS", ContainerFormat="MPEG_TS")
+    with urllib.request.urlopen(url, timeout=10) as answer:
+        media = answer.read().decode().splitlines()[-1]
+    with urllib.request.urlopen(urljoin(url, media), timeout=10) as answer:
+        playlist = answer.read().decode()
+    assert "#EXT-X-VERSION:3" in playlist and "#EXT-X-MAP" not in playlist
+    segments = [line for line in playlist.splitlines() if line.startswith("getTSFragment.ts?")]
+    assert len(segments) == 3
+    with urllib.request.urlopen(urljoin(url, segments[0]), timeout=10) as answer:
+        assert answer.headers["Content-Type"] == "video/MP2T"
+        assert answer.read()[0] == 0x47  # a transport stream's sync byte
+    times = decoded(url)
+    assert len(times) == 60
+    # 90 kHz PTS modulo 2**33: the producer times, wrapped.
+    wrap = 2**33 / 90_000
+    assert times == pytest.approx([t % wrap for t in EXPECTED_TIMES], abs=1e-3)

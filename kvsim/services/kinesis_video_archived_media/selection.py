@@ -81,15 +81,10 @@ CLIP_MAX_FRAGMENTS: Final = 200
 CLIP_MAX_BYTES: Final = 100 * 1000 * 1000
 
 _ERRORS = service_errors("kinesis-video-archived-media")
-UnsupportedStreamMediaTypeException = _ERRORS["UnsupportedStreamMediaTypeException"]
-MissingCodecPrivateDataException = _ERRORS["MissingCodecPrivateDataException"]
-InvalidCodecPrivateDataException = _ERRORS["InvalidCodecPrivateDataException"]
 
 #: AWS's message when a clip or session would hold no fragment.
 NO_FRAGMENTS: Final = "No fragments found in the stream for the streaming request."
 
-#: Matroska's H.264 codec id (the model texts spell it ``V_MPEG/ISO/AVC``; both accepted).
-_AVC_IDS: Final = frozenset({"V_MPEG4/ISO/AVC", "V_MPEG/ISO/AVC"})
 
 
 def kind_of(selector_type: str) -> str:
@@ -209,41 +204,30 @@ def codec_problem(header: Any, *, operation: str = "GetClip") -> ClientError | N
     ``operation`` (GetClip, GetHLSStreamingSessionURL, GetDASHStreamingSessionURL),
     or None when kvsim can package them.
 
-    kvsim rule: what kvsim packages is what passes, whatever AWS would also
-    accept: track 1 H.264 (``V_MPEG4/ISO/AVC``; AWS's spelling
-    ``V_MPEG/ISO/AVC`` too) with an ``avcC`` codec private, and every other
-    track as well (H.265 and audio tracks answer
-    ``UnsupportedStreamMediaTypeException`` until kvsim packages them). No
-    codec private: ``MissingCodecPrivateDataException`` with AWS's message
-    (``Missing codec private data in fragment for track 1.``); one that is no
-    ``avcC`` record: ``InvalidCodecPrivateDataException``. O(tracks).
+    AWS's media requirements as :func:`kvsim.media.mp4.packaging_problem`
+    checks them (kvsim rule: what kvsim cannot package is refused, whatever
+    AWS would also accept): track 1 H.264 (``V_MPEG4/ISO/AVC``) and an
+    optional track 2 AAC (``A_AAC``); for HLS a lone AAC track too; H.265 and
+    G.711 answer ``UnsupportedStreamMediaTypeException``. No codec private:
+    ``MissingCodecPrivateDataException`` with AWS's message (``Missing codec
+    private data in fragment for track 1.``); a malformed one
+    ``InvalidCodecPrivateDataException``. O(tracks).
 
     >>> from kvsim.media.mkv import Header, Track
-    >>> codec_problem(Header(1_000_000, (Track(1, 1, "video", "V_MPEG4/ISO/AVC", None),)),
-    ...             operation="GetClip").message
+    >>> codec_problem(Header(1_000_000, (Track(1, 1, "video", "V_MPEG4/ISO/AVC", None),))).message
     'Missing codec private data in fragment for track 1.'
     """
-    tracks = getattr(header, "tracks", ())
-    if not tracks:
-        return UnsupportedStreamMediaTypeException(
-            f"The fragment has no tracks: {operation} needs H.264 video in track 1."
-        )
-    for track in tracks:
-        if track.codec_id not in _AVC_IDS:
-            return UnsupportedStreamMediaTypeException(
-                f"The codec {track.codec_id} of track {track.number} is not supported by "
-                f"{operation}: kvsim packages H.264 video (V_MPEG/ISO/AVC)."
-            )
-        private = track.codec_private
-        if not private:
-            return MissingCodecPrivateDataException(
-                f"Missing codec private data in fragment for track {track.number}."
-            )
-        if private[0] != 1 or len(private) < 7:
-            return InvalidCodecPrivateDataException(
-                f"Invalid codec private data in fragment for track {track.number}."
-            )
-    return None
+    from ...media.mp4 import AAC, G711, packaging_problem
+
+    if operation == "GetHLSStreamingSessionURL":
+        found = packaging_problem(header, audio_codecs=(AAC,), audio_only=True)
+    else:
+        found = packaging_problem(header, audio_codecs=(AAC, G711))
+    if found is None:
+        return None
+    code, message = found
+    error: ClientError = _ERRORS[code](message)
+    return error
 
 
 def check_codecs(store: FragmentStore, rows: list[int], *, operation: str) -> None:
