@@ -69,6 +69,7 @@ __all__ = [
     "keep_ms",
     "retention_changed",
     "store_of",
+    "take_all_points",
     "take_points",
 ]
 
@@ -406,17 +407,35 @@ def take_points(
 ) -> None:
     """Take ``count`` fragment-``kind`` points of the stream's budget (``per_second``
     a second, None: unlimited), or ``ClientLimitExceededException``. O(1)."""
-    if per_second is None or not world.limits.throttling:
+    take_all_points(world, store, ((kind, count, per_second),), op)
+
+
+def take_all_points(
+    world: World,
+    store: FragmentStore,
+    wanted: tuple[tuple[str, int, int | None], ...],
+    op: str,
+) -> None:
+    """Take every ``(kind, count, per_second)`` of ``wanted``, or none of them:
+    ``ClientLimitExceededException`` names the first budget short (a call that
+    reads metadata and media, as GetClip, fails whole). O(len(wanted))."""
+    if not world.limits.throttling:
         return
     now = world.now_ms
-    left = tokens(store.points, kind, now, per_second)
-    if left < count:
-        stream = store.stream
-        name = stream.name if stream is not None else "?"
-        raise ClientLimitExceededException(
-            f"Limit exceeded on fragment {kind} points for {op} API for resource '{name}'"
-        )
-    store.points[kind] = [left - count, now]
+    taken: list[tuple[str, float]] = []
+    for kind, count, per_second in wanted:
+        if per_second is None:
+            continue
+        left = tokens(store.points, kind, now, per_second)
+        if left < count:
+            stream = store.stream
+            name = stream.name if stream is not None else "?"
+            raise ClientLimitExceededException(
+                f"Limit exceeded on fragment {kind} points for {op} API for resource '{name}'"
+            )
+        taken.append((kind, left - count))
+    for kind, left in taken:
+        store.points[kind] = [left, now]
 
 
 # -- snapshots -----------------------------------------------------------------------------
