@@ -32,6 +32,7 @@ from .channels_state import CHANNELS
 from .configs_state import EDGES, HUBS
 from .declarations import Operation, Rate
 from .fragments import EXPIRED, FRAGMENTS
+from .kinesis_video_archived_media.sessions_state import SESSIONS
 from .kinesis_video_media.put_media import FED
 from .state import STREAMS
 
@@ -110,6 +111,7 @@ FAMILIES: Mapping[str, Family[Any]] = MappingProxyType(
         EDGES.name: EDGES,
         HUBS.name: HUBS,
         FRAGMENTS.name: FRAGMENTS,
+        SESSIONS.name: SESSIONS,
     }
 )
 

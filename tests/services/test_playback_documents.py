@@ -309,13 +309,11 @@ def test_unknown_tokens_are_403(token: str) -> None:
     )
 
 
-def test_a_token_of_another_world_or_protocol_is_invalid() -> None:
+def test_a_token_of_another_protocol_or_resource_is_refused() -> None:
     sim = world()
     url = hls(sim)
     other = world()
     assert hls(other) == url and other.fetch(url).status == 200  # the same seed, the same token
-    forked = kvsim.Simulator.restore(sim.snapshot())
-    assert error(forked.fetch(url))[0] == 403  # ... sessions are not in snapshots
     dashed = dash(sim)
     assert (
         error(
@@ -477,3 +475,52 @@ def test_live_manifest_is_dynamic_and_slides() -> None:
     template = ET.fromstring(sim.fetch(url).body).find(f".//{MPD}SegmentTemplate")
     assert template is not None and template.get("startNumber") == "3"
     assert [s.get("t") for s in template.iter(f"{MPD}S")] == ["1767225627000", "1767225629000"]
+
+
+# -- snapshots --------------------------------------------------------------------------------------
+
+
+def test_sessions_survive_snapshots_and_forks_serve_the_same() -> None:
+    sim = world()
+    live, replay = (
+        hls(sim),
+        dash(
+            sim,
+            PlaybackMode="LIVE_REPLAY",
+            DASHFragmentSelector={
+                "FragmentSelectorType": "SERVER_TIMESTAMP",
+                "TimestampRange": {"StartTimestamp": at(0)},
+            },
+        ),
+    )
+    playlist = media_url(sim, live)
+    sim.fetch(playlist)
+    sim.advance(4)
+    snapshot = sim.snapshot()
+    [region] = snapshot["regions"]
+    assert [s["mode"] for s in region["resources"]["sessions"]] == ["LIVE", "LIVE_REPLAY"] or [
+        s["mode"] for s in region["resources"]["sessions"]
+    ] == ["LIVE_REPLAY", "LIVE"]
+    fork = kvsim.Simulator.restore(snapshot)
+    assert fork.snapshot() == snapshot
+    for world_ in (sim, fork):
+        world_.put_fragments("cam", count=1, duration=2.0)
+    assert fork.fetch(playlist).text == sim.fetch(playlist).text
+    assert fork.fetch(replay).text == sim.fetch(replay).text
+    assert hls(fork) == hls(sim)  # the same next token
+    sim.advance(300)
+    assert error(sim.fetch(playlist))[0] == 403
+
+
+def test_a_corrupt_session_in_a_snapshot_is_refused() -> None:
+    sim = world()
+    hls(sim)
+    snapshot = sim.snapshot()
+    session = snapshot["regions"][0]["resources"]["sessions"][0]
+    session["number"] += 1
+    with pytest.raises(ValueError, match="names another session than this one"):
+        kvsim.Simulator.restore(snapshot)
+    session["number"] -= 1
+    session["stream"] = "nope"
+    with pytest.raises(ValueError):
+        kvsim.Simulator.restore(snapshot)

@@ -38,14 +38,14 @@ codecs of the fragments the session starts with (:func:`.selection.codec_problem
 
 Tokens (kvsim rule): opaque, URL-safe and deterministic: the URL-safe base64
 of 32 bytes drawn from the world's seeded source plus the session's place
-(account, region, number) and expiry, starting ``Ci`` and ending ``~`` like
-AWS's. A token names its expiry, so an expired session is told from an unknown
+(account, region, a 48-bit session number drawn from the same source) and
+expiry, starting ``Ci`` and ending ``~`` like AWS's. A token names its expiry, so an expired session is told from an unknown
 token even after it was forgotten. Sessions live in their stream's region
 (:class:`SessionBook`), expire on the virtual clock and are forgotten, at the
 latest, when another session is made in the region after their expiry.
 
-Sessions are not part of snapshots (kvsim rule): a restored or forked world
-has none, and the URLs of the original answer 403 (an unknown token) there.
+Sessions are part of snapshots (:mod:`.sessions_state`): a restored or
+forked world serves the same URLs as the original.
 
 >>> token = encode_token(b"\\x00" * 32, "123456789012", "us-east-1", 7, 1767225900000)
 >>> token[:2], token[-1], decode_token(token)[1:]
@@ -249,25 +249,37 @@ def _after(store: FragmentStore, seq: int) -> int:
 
 
 class SessionBook:
-    """A region's live sessions by number, and their expiries in a heap (to forget them)."""
+    """A region's sessions by number, and their expiries in a heap (to forget them).
 
-    __slots__ = ("expiries", "next_number", "sessions")
+    Numbers are drawn from the world's seeded source (48 bits, never 0, never
+    one in use), so a book needs no counter of its own: a restored world
+    draws the same numbers as the original.
+    """
+
+    __slots__ = ("expiries", "sessions")
 
     def __init__(self) -> None:
         self.sessions: dict[int, Session] = {}
         self.expiries: list[tuple[int, int]] = []
-        self.next_number = 1
 
-    def add(self, session: Session, now_ms: int) -> None:
-        """Keep ``session`` (numbered here), forgetting sessions expired by ``now_ms``. O(log n)."""
+    def add(self, session: Session, now_ms: int, rng: Any) -> None:
+        """Keep ``session``, numbered by a draw of ``rng``, forgetting sessions
+        expired by ``now_ms``. O(log n) amortised."""
         expiries = self.expiries
         while expiries and expiries[0][0] <= now_ms:
             _due, number = heapq.heappop(expiries)
             self.sessions.pop(number, None)
-        session.number = self.next_number
-        self.next_number += 1
+        number = 0
+        while not number or number in self.sessions:
+            number = rng.getrandbits(48)
+        session.number = number
+        self.sessions[number] = session
+        heapq.heappush(expiries, (session.expires_ms, number))
+
+    def keep(self, session: Session) -> None:
+        """Keep a restored ``session`` under its own number. O(log n)."""
         self.sessions[session.number] = session
-        heapq.heappush(expiries, (session.expires_ms, session.number))
+        heapq.heappush(self.expiries, (session.expires_ms, session.number))
 
 
 def encode_token(
@@ -410,7 +422,7 @@ def open_session(world: World, region: Region, p: Mapping[str, Any], protocol: s
     book = region.sessions
     if book is None:
         book = region.sessions = SessionBook()
-    book.add(session, now)
+    book.add(session, now, world.rng)
     secret = world.rng.getrandbits(256).to_bytes(32, "big")
     session.token = encode_token(
         secret, region.account_id, region.name, session.number, session.expires_ms
