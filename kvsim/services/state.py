@@ -196,7 +196,7 @@ class Region:
         self.hubs: dict[str, SortedList] = {}
         self.offline_hubs: set[str] = set()
         # HLS/DASH streaming sessions (kvsim.services.kinesis_video_archived_media.sessions
-        # .SessionBook), None until the first; not part of dumps or snapshots.
+        # .SessionBook), None until the first; in snapshots as the "sessions" family.
         self.sessions: Any = None
 
     def attach(self, device: str | None) -> None:
