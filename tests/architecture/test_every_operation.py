@@ -187,7 +187,6 @@ def test_every_model_operation_is_covered() -> None:
     assert len(ALL) == sum(len(s.spec.operations) for s in SERVICES.values())
     assert len({op for _service, op in ALL}) == len(ALL)
     assert any(_simulated(*case) for case in ALL)
-    assert any(not _simulated(*case) for case in ALL)
 
 
 # -- the expected answers --------------------------------------------------------------------
