@@ -23,6 +23,7 @@ from ..core.kernel import ScheduledChange
 from ..core.trace import Trace
 from ..services.config import Limits, Timings
 from ..services.configs_state import is_hub_device_arn
+from ..services.deliveries import DeliveredImage, Notification
 from ..services.kinesisvideo.edge import set_hub_online
 from ..services.media_reads import open_readers
 from ..services.world import World
@@ -388,6 +389,58 @@ class Simulator:
             producer_start=producer_start,
             realtime=realtime,
         )
+
+    # -- what image generation and notifications delivered ------------------------------
+
+    def delivered_images(
+        self,
+        stream: str | None = None,
+        *,
+        account_id: str = DEFAULT_ACCOUNT_ID,
+        region_name: str = DEFAULT_REGION_NAME,
+    ) -> list[DeliveredImage]:
+        """The images the streams' image generation configurations delivered to S3
+        (kvsim simulates no S3: they are recorded here), in delivery order, of
+        ``account_id``'s streams in ``region_name``, or of the stream ``stream``
+        (a name or an ARN; deleted streams' deliveries stay). Each has ``uri``,
+        ``bucket``, ``key``, ``metadata``, ``image_format``, ``timestamp``, the
+        fragment's number and timestamps, ``delivered_at`` and ``content`` (the
+        bytes, rendered when first read; PyAV needed). Rules: see
+        :mod:`kvsim.services.deliveries`. O(n) in all deliveries.
+        """
+        check_account_region(account_id, region_name)
+        with self.runtime.lock:
+            found = self.runtime.world.deliveries.images
+            return [
+                image
+                for account, region, image in found
+                if (account, region) == (account_id, region_name)
+                and (stream is None or stream in (image.stream_name, image.stream_arn))
+            ]
+
+    def notifications(
+        self,
+        stream: str | None = None,
+        *,
+        account_id: str = DEFAULT_ACCOUNT_ID,
+        region_name: str = DEFAULT_REGION_NAME,
+    ) -> list[Notification]:
+        """The messages the streams' notification configurations published to SNS
+        (kvsim simulates no SNS: they are recorded here), in delivery order, of
+        ``account_id``'s streams in ``region_name``, or of the stream ``stream``
+        (a name or an ARN). Each has ``topic_arn``, ``subject``, ``message``
+        (JSON text; ``body`` parsed), the stream, the fragment number and
+        ``delivered_at``. Rules: see :mod:`kvsim.services.deliveries`. O(n).
+        """
+        check_account_region(account_id, region_name)
+        with self.runtime.lock:
+            found = self.runtime.world.deliveries.notifications
+            return [
+                note
+                for account, region, note in found
+                if (account, region) == (account_id, region_name)
+                and (stream is None or stream in (note.stream_name, note.stream_arn))
+            ]
 
     # -- WebRTC signaling ---------------------------------------------------------------
 

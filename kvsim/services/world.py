@@ -14,6 +14,7 @@ from weakref import WeakSet
 from ..core.kernel import Kernel, Transition
 from .channels_state import check_channels
 from .config import Limits, Timings
+from .deliveries import Deliveries
 from .state import Region
 
 __all__ = ["World"]
@@ -22,7 +23,7 @@ __all__ = ["World"]
 class World(Kernel):
     """Everything a simulator holds, with O(log n) scheduling and change application."""
 
-    __slots__ = ("delays_ms", "limits", "readers", "regions", "timings")
+    __slots__ = ("delays_ms", "deliveries", "limits", "readers", "regions", "timings")
 
     def __init__(self, seed: int, start_ms: int, limits: Limits, timings: Timings) -> None:
         super().__init__(seed, start_ms)
@@ -38,6 +39,9 @@ class World(Kernel):
         #: Open media reader bodies by ``(stream, operation)``
         #: (:class:`kvsim.services.media_reads.ReaderBody`): not part of snapshots.
         self.readers: dict[tuple[Any, str], WeakSet[Any]] = {}
+        #: What image generation and notifications delivered
+        #: (:mod:`kvsim.services.deliveries`): not part of snapshots.
+        self.deliveries = Deliveries()
 
     def region(self, account_id: str, region_name: str) -> Region:
         """The (account, region) partition of the world, made on first use."""

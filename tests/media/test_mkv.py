@@ -861,7 +861,7 @@ def test_frames_of_any_track_are_written_as_given() -> None:
 
 #: The modules of kvsim.media that belong to the ``media`` extra, and what each
 #: may import lazily (inside a function, never at import time).
-EXTRA_IMPORTS = {"testvideo.py": {"av"}}
+EXTRA_IMPORTS = {"testvideo.py": {"av"}, "images.py": {"av"}}
 
 
 def _imports(node: ast.AST) -> list[str]:

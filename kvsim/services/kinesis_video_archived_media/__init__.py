@@ -4,12 +4,13 @@
 - :mod:`.clip`: GetClip.
 - :mod:`.sessions`: GetHLSStreamingSessionURL and GetDASHStreamingSessionURL
   (the rules they share with GetClip are in :mod:`.selection`).
+- :mod:`.images`: GetImages.
 """
 
 from __future__ import annotations
 
 from ..declarations import Operation
-from . import clip, fragments, sessions
+from . import clip, fragments, images, sessions
 
 __all__ = ["OPERATIONS"]
 
@@ -17,5 +18,6 @@ __all__ = ["OPERATIONS"]
 OPERATIONS: tuple[Operation, ...] = (
     *fragments.declare.operations,
     *clip.declare.operations,
+    *images.declare.operations,
     *sessions.declare.operations,
 )

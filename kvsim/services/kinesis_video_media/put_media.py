@@ -44,6 +44,7 @@ from ...model.errors import (
     ResourceNotFoundException,
     service_errors,
 )
+from ..deliveries import deliver
 from ..fragments import BUFFER_BYTES, FragmentStore, schedule_expiry, store_of
 from ..gate import tokens
 from ..kinesisvideo.resolve import NOT_FOUND, check_reference, resolve_stream
@@ -273,6 +274,7 @@ class PutMediaSession:
             store.next_seq = seq  # append() takes it again
             store.append(arrival, producer, duration, cluster.size, (self.header, cluster))
             _stored(world, stream, store)
+            deliver(world, stream, store, range(len(store.seqs) - 1, len(store.seqs)))
         world.advance_ms(max(0, arrival + duration - world.now_ms))
         if error is not None:
             code = (
@@ -363,6 +365,7 @@ def put_fragments(
         # clock reaches them; the connection stays open until the last one is in.
         first = store.append(now, producer, duration_ms, size, media)
         _stored(world, stream, store)
+        deliver(world, stream, store, range(len(store.seqs) - 1, len(store.seqs)))
         store.session = True
         store.feed = [
             count - 1,
@@ -376,6 +379,7 @@ def put_fragments(
     else:
         first = store.extend(count, now, producer, duration_ms, size, media)
         _stored(world, stream, store)
+        deliver(world, stream, store, range(len(store.seqs) - count, len(store.seqs)))
         world.advance_ms(count * duration_ms)
     return FragmentBatch(
         count,
@@ -400,6 +404,7 @@ def _fed(kernel: Any, store: FragmentStore) -> None:
         return
     store.append(world.now_ms, producer, duration, size, media)
     _stored(world, stream, store)
+    deliver(world, stream, store, range(len(store.seqs) - 1, len(store.seqs)))
     feed[0] = left - 1
     feed[3] = producer + duration
     feed[5] = world.now_ms + duration

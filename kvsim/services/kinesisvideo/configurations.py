@@ -31,6 +31,7 @@ from ...model.errors import (
 )
 from ..configs_state import image_problem
 from ..declarations import Declarations
+from ..deliveries import configured
 from ..state import ACTIVE, Region, Stream
 from .resolve import admit_stream, check_reference
 from .streams import describe
@@ -74,6 +75,7 @@ def update_images(
     require_configurable(stream, config, "image generation configuration")
     gate.commit()
     stream.images = None if config is None else copy.deepcopy(dict(config))
+    configured(world, stream, "images", config)
 
 
 @declare("UpdateImageGenerationConfiguration", rate=(50, 5), resource="stream")
@@ -117,6 +119,7 @@ def update_notifications(
     require_configurable(stream, config, "notification configuration")
     gate.commit()
     stream.notifications = None if config is None else copy.deepcopy(dict(config))
+    configured(world, stream, "notifications", config)
 
 
 @declare("UpdateNotificationConfiguration", rate=(50, 5), resource="stream")
