@@ -86,7 +86,6 @@ _ERRORS = service_errors("kinesis-video-archived-media")
 NO_FRAGMENTS: Final = "No fragments found in the stream for the streaming request."
 
 
-
 def kind_of(selector_type: str) -> str:
     """``"S"`` for ``SERVER_TIMESTAMP``, ``"P"`` for ``PRODUCER_TIMESTAMP`` (the store's kinds).
 
