@@ -224,3 +224,32 @@ def test_ffmpeg_plays_an_mpeg_ts_session(served: tuple[kvsim.Simulator, str]) ->
     # 90 kHz PTS modulo 2**33: the producer times, wrapped.
     wrap = 2**33 / 90_000
     assert times == pytest.approx([t % wrap for t in EXPECTED_TIMES], abs=1e-3)
+
+
+def test_ffmpeg_plays_video_with_aac_audio() -> None:
+    from media.aac_tone import aac_tone, with_audio
+
+    from kvsim.media.mkv import read_mkv, write_mkv
+
+    header, clusters = read_mkv(h264_test_video(duration=4.0, frame_rate=10, fragment_duration=2.0))
+    private, frames = aac_tone(seconds=4.0)
+    header, clusters = with_audio(header, clusters, private, frames)
+    sim = kvsim.Simulator(seed=5, timings=kvsim.Timings(call_latency=0))
+    sim.client().create_stream(StreamName="lobby", DataRetentionInHours=24)
+    sim.advance(5)
+    sim.put_media(
+        "lobby", b"".join(write_mkv(header, [(c, ()) for c in clusters])), timecode_type="RELATIVE"
+    )
+    with sim.serve() as base:
+        url = session_url(base, "HLS")
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            master = answer.read().decode()
+        assert 'CODECS="avc1.' in master and ',mp4a.40.2"' in master
+        with av.open(url, timeout=10) as container:
+            assert [s.type for s in container.streams] == ["video", "audio"]
+            decoded_frames = list(container.decode(video=0, audio=0))
+    video = [f for f in decoded_frames if isinstance(f, av.VideoFrame)]
+    audio = [f for f in decoded_frames if isinstance(f, av.AudioFrame)]
+    assert len(video) == 40
+    assert len(audio) == len(frames)
+    assert audio[0].sample_rate == 44100
