@@ -39,8 +39,10 @@ kvsim rules (AWS's documented ones first):
   fragment's other tags, an object).
 - **When.** Both are delivered when the fragment is persisted (its server
   timestamp plus its duration: ``delivered_at``).
-- **Snapshots.** Deliveries are not part of snapshots: a restored or forked
-  simulator starts with none, and its configurations count as in effect.
+- **Snapshots.** The deliveries themselves are not part of snapshots: a
+  restored or forked simulator starts with none. When each configuration
+  takes effect is (the :data:`ACTIVATIONS` family), so a fork delivers what
+  the original would.
 
 >>> parse_uri("s3://bucket/some/path/"), parse_uri("s3://bucket")
 (('bucket', 'some/path'), ('bucket', ''))
@@ -57,13 +59,25 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from ..core.clock import from_ms
+from ..core.resources import (
+    Corrupt,
+    Item,
+    Place,
+    need_fields,
+    need_list,
+    need_one_of,
+    need_str,
+    need_time,
+    shown,
+)
 
 if TYPE_CHECKING:
     from .fragments import FragmentStore
-    from .state import Stream
+    from .state import Region, Stream
     from .world import World
 
 __all__ = [
+    "ACTIVATIONS",
     "ACTIVATION_MS",
     "IMAGE_GENERATION_TAG",
     "IMAGE_PREFIX_TAG",
@@ -163,13 +177,11 @@ class Notification:
 
 
 class Deliveries:
-    """The world's record of deliveries and of when configurations take effect."""
+    """The world's record of deliveries (not part of snapshots)."""
 
-    __slots__ = ("images", "notifications", "since")
+    __slots__ = ("images", "notifications")
 
     def __init__(self) -> None:
-        #: ``(stream ARN, "images" | "notifications")`` → when its configuration takes effect.
-        self.since: dict[tuple[str, str], int] = {}
         #: ``(account, region, image)`` in delivery order.
         self.images: list[tuple[str, str, DeliveredImage]] = []
         #: ``(account, region, notification)`` in delivery order.
@@ -179,17 +191,18 @@ class Deliveries:
 def configured(world: World, stream: Stream, what: str, config: Mapping[str, Any] | None) -> None:
     """Note that ``stream``'s ``what`` (``"images"`` or ``"notifications"``)
     configuration was set (it takes effect in a minute) or removed. O(1)."""
-    key = (stream.arn, what)
+    key = (stream.name, what)
+    activations = stream.region.activations
     if config is None:
-        world.deliveries.since.pop(key, None)
+        activations.pop(key, None)
     else:
-        world.deliveries.since[key] = world.now_ms + ACTIVATION_MS
+        activations[key] = world.now_ms + ACTIVATION_MS
 
 
 def _active(world: World, stream: Stream, what: str, config: Any, server_ms: int) -> bool:
     if config is None or config.get("Status") != "ENABLED":
         return False
-    since = world.deliveries.since.get((stream.arn, what))
+    since = stream.region.activations.get((stream.name, what))
     return since is None or server_ms >= since
 
 
@@ -303,3 +316,67 @@ def _notify(
         delivered_at=from_ms(store.server[row] + store.durations[row]),
     )
     world.deliveries.notifications.append((account, region, notification))
+
+
+# -- snapshots ---------------------------------------------------------------------------------
+
+_KINDS: Final = ("images", "notifications")
+_CONFIGS: Final = {"images": "images", "notifications": "notifications"}
+_STATUSES: Final = ("CREATING", "ACTIVE", "UPDATING", "DELETING")
+
+
+class ActivationFamily:
+    """When the configurations of a region's streams take (or took) effect, for
+    snapshots: ``{"stream", "configuration", "effective_ms"}``, keyed ``stream/configuration``."""
+
+    name = "activations"
+
+    def dump(self, region: Region) -> list[dict[str, Any]]:
+        """The activations of the configurations the streams hold, in key order."""
+        items = []
+        for (name, what), since in sorted(region.activations.items()):
+            stream = region.streams.get(name)
+            if stream is None or getattr(stream, _CONFIGS[what]) is None:
+                continue  # a stale entry: the stream, or its configuration, is gone
+            items.append({"stream": name, "configuration": what, "effective_ms": since})
+        return items
+
+    def check(self, items: object, place: Place) -> dict[str, Item]:
+        """Refuse anything :meth:`dump` could not have written; the items by key."""
+        checked: dict[str, Item] = {}
+        for index, value in enumerate(need_list(items, place.where)):
+            where = f"{place.where}[{index}]"
+            data = need_fields(value, where, ("stream", "configuration", "effective_ms"))
+            name = need_str(data["stream"], (where, "stream"))
+            what = need_one_of(data["configuration"], (where, "configuration"), _KINDS)
+            since = need_time(data["effective_ms"], (where, "effective_ms"))
+            if since > place.now_ms + ACTIVATION_MS:
+                raise Corrupt(
+                    (where, "effective_ms"),
+                    f"{since} is more than a minute after now_ms {place.now_ms}",
+                )
+            key = f"{name}/{what}"
+            if key in checked:
+                raise Corrupt(where, f"{shown(key)} appears twice")
+            checked[key] = Item(where, None, {}, ("streams", name, _STATUSES))
+        return checked
+
+    def load(self, region: Region, items: list[Any]) -> None:
+        """Restore the activations :meth:`dump` wrote."""
+        for data in items:
+            region.activations[(data["stream"], data["configuration"])] = data["effective_ms"]
+
+    def key(self, resource: tuple[str, str]) -> str:
+        """An activation's key: ``stream/configuration``."""
+        return f"{resource[0]}/{resource[1]}"
+
+    def find(self, region: Region, key: str) -> tuple[str, str]:
+        """The activation ``key`` of ``region``."""
+        name, _, what = key.rpartition("/")
+        if (name, what) not in region.activations:
+            raise KeyError(key)
+        return name, what
+
+
+#: The family of pending configuration activations.
+ACTIVATIONS = ActivationFamily()

@@ -31,6 +31,7 @@ from . import (
 from .channels_state import CHANNELS
 from .configs_state import EDGES, HUBS
 from .declarations import Operation, Rate
+from .deliveries import ACTIVATIONS
 from .fragments import EXPIRED, FRAGMENTS
 from .kinesis_video_archived_media.sessions_state import SESSIONS
 from .kinesis_video_media.put_media import FED
@@ -112,6 +113,7 @@ FAMILIES: Mapping[str, Family[Any]] = MappingProxyType(
         HUBS.name: HUBS,
         FRAGMENTS.name: FRAGMENTS,
         SESSIONS.name: SESSIONS,
+        ACTIVATIONS.name: ACTIVATIONS,
     }
 )
 

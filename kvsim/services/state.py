@@ -164,6 +164,7 @@ class Region:
 
     __slots__ = (
         "account_id",
+        "activations",
         "buckets",
         "by_arn",
         "channels",
@@ -198,6 +199,9 @@ class Region:
         # HLS/DASH streaming sessions (kvsim.services.kinesis_video_archived_media.sessions
         # .SessionBook), None until the first; in snapshots as the "sessions" family.
         self.sessions: Any = None
+        # When each stream's newly set image generation or notification configuration
+        # takes effect, by (stream name, "images" | "notifications") (kvsim.services.deliveries).
+        self.activations: dict[tuple[str, str], int] = {}
 
     def attach(self, device: str | None) -> None:
         """Count one more live stream on ``device``."""

@@ -247,16 +247,38 @@ def test_undecodable_frames_have_no_content() -> None:
     assert [i.content for i in images] == [None] * 4
 
 
-def test_deliveries_are_not_in_snapshots_and_restored_configurations_are_in_effect() -> None:
-    sim = world(wait=0)
+def test_a_fork_keeps_the_activation_but_not_the_deliveries() -> None:
+    sim = world(wait=30)
+    effective = int((kvsim.DEFAULT_START + timedelta(seconds=70)).timestamp() * 1000)
+    assert sim.snapshot()["regions"][0]["resources"]["activations"] == [
+        {"stream": "cam", "configuration": "images", "effective_ms": effective},
+        {"stream": "cam", "configuration": "notifications", "effective_ms": effective},
+    ]
     fork = sim.fork()
     put(sim, tagged(ALL_TAGS, (), ()))
-    assert sim.notifications() == []  # within the minute
     put(fork, tagged(ALL_TAGS, (), ()))
-    assert len(fork.notifications()) == 1  # restored: in effect
-    done = world()
-    put(done, tagged(ALL_TAGS, (), ()))
-    assert done.fork().notifications() == []
+    assert sim.notifications() == fork.notifications() == []  # within the minute, both
+    sim.advance(30)
+    fork.advance(30)
+    copy = sim.fork()
+    later = PRODUCER + timedelta(minutes=1)
+    for each in (sim, fork, copy):
+        each.put_media(
+            "cam", tagged(ALL_TAGS, (), ()), timecode_type="RELATIVE", producer_start=later
+        )
+    assert [len(each.notifications()) for each in (sim, fork, copy)] == [1, 1, 1]
+    assert [i.key for i in sim.delivered_images()] == [i.key for i in fork.delivered_images()]
+    assert [n.message for n in sim.notifications()] == [n.message for n in fork.notifications()]
+
+
+def test_a_corrupt_activation_is_refused() -> None:
+    data = world(wait=0).snapshot()
+    data["regions"][0]["resources"]["activations"][0]["stream"] = "other"
+    with pytest.raises(ValueError, match="no streams item 'other'"):
+        kvsim.Simulator.restore(data)
+    data["regions"][0]["resources"]["activations"][0]["configuration"] = "edge"
+    with pytest.raises(ValueError, match="configuration"):
+        kvsim.Simulator.restore(data)
 
 
 def test_bad_filters() -> None:
