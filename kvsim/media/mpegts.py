@@ -51,7 +51,7 @@ from collections.abc import Iterable, Sequence
 from typing import Final
 
 from .mkv import Cluster, Header
-from .mp4 import (
+from .codecs import (
     AAC,
     AAC_FREQUENCIES,
     AVC,
@@ -321,9 +321,9 @@ def ts_segment(
 ) -> bytes:
     """One MPEG-TS segment holding every frame of ``clusters`` (see the module's layout).
 
-    The header must be what HLS accepts (:func:`~kvsim.media.mp4.packaging_problem`
+    The header must be what HLS accepts (:func:`~kvsim.media.codecs.packaging_problem`
     with ``audio_only=True``: track 1 H.264, optional track 2 AAC, or a lone
-    AAC track), else :class:`~kvsim.media.mp4.PackagingError` (a ValueError)
+    AAC track), else :class:`~kvsim.media.codecs.PackagingError` (a ValueError)
     with the AWS error's name; a frame of another track, a frame earlier than
     ``base_ms`` (0 when ``None``: the stream's own timestamps), or a frame
     whose NAL unit lengths overrun it raise too. ``sequence_number`` (0 or

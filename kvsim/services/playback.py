@@ -219,7 +219,8 @@ def _resource(
         header = store.media[row][0]
         init = session.inits.get(header)
         if init is None:
-            from ..media.mp4 import PackagingError, init_segment
+            from ..media.codecs import PackagingError
+            from ..media.mp4 import init_segment
 
             try:
                 init = session.inits[header] = init_segment(header)
@@ -270,7 +271,8 @@ def _segment(session: Session, store: FragmentStore, row: int, resource: str) ->
     if cluster.timecode_ms != producer:
         cluster = type(cluster)(producer, cluster.frames, cluster.tags, cluster.size)
     sequence_number = session.index[store.seqs[row]] + 1
-    from ..media.mp4 import PackagingError, media_segment
+    from ..media.codecs import PackagingError
+    from ..media.mp4 import media_segment
 
     try:
         if resource == "GetTSFragment":

@@ -203,7 +203,7 @@ def codec_problem(header: Any, *, operation: str = "GetClip") -> ClientError | N
     ``operation`` (GetClip, GetHLSStreamingSessionURL, GetDASHStreamingSessionURL),
     or None when kvsim can package them.
 
-    AWS's media requirements as :func:`kvsim.media.mp4.packaging_problem`
+    AWS's media requirements as :func:`kvsim.media.codecs.packaging_problem`
     checks them (kvsim rule: what kvsim cannot package is refused, whatever
     AWS would also accept): track 1 H.264 (``V_MPEG4/ISO/AVC``) and an
     optional track 2 AAC (``A_AAC``); for HLS a lone AAC track too; H.265 and
@@ -216,7 +216,7 @@ def codec_problem(header: Any, *, operation: str = "GetClip") -> ClientError | N
     >>> codec_problem(Header(1_000_000, (Track(1, 1, "video", "V_MPEG4/ISO/AVC", None),))).message
     'Missing codec private data in fragment for track 1.'
     """
-    from ...media.mp4 import AAC, G711, packaging_problem
+    from ...media.codecs import AAC, G711, packaging_problem
 
     if operation == "GetHLSStreamingSessionURL":
         found = packaging_problem(header, audio_codecs=(AAC,), audio_only=True)
