@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kvsim.media import AVC_CODEC_PRIVATE, Cluster, Frame, Header, Track, generated_fragments
-from kvsim.media.mkv import read_mkv
 from kvsim.media.codecs import PackagingError, parse_avcc
+from kvsim.media.mkv import read_mkv
 from kvsim.media.mpegts import AUDIO_PID, PMT_PID, VIDEO_PID, crc32_mpeg2, ts_segment
 from kvsim.media.testvideo import h264_test_video
 
