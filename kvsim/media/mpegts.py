@@ -50,7 +50,6 @@ import struct
 from collections.abc import Iterable, Sequence
 from typing import Final
 
-from .mkv import Cluster, Header
 from .codecs import (
     AAC,
     AAC_FREQUENCIES,
@@ -61,6 +60,7 @@ from .codecs import (
     parse_audio_specific_config,
     parse_avcc,
 )
+from .mkv import Cluster, Header
 
 __all__ = ["AUDIO_PID", "PACKET_SIZE", "PMT_PID", "VIDEO_PID", "ts_segment"]
 

@@ -11,8 +11,8 @@ import pytest
 from aac_tone import SAMPLES_PER_FRAME, aac_tone, audio_only, audio_track, frame_ms, with_audio
 
 from kvsim.media import AVC_CODEC_PRIVATE, Cluster, Header, Track, generated_fragments
-from kvsim.media.mkv import read_mkv
 from kvsim.media.codecs import PackagingError, packaging_problem
+from kvsim.media.mkv import read_mkv
 from kvsim.media.mp4 import fragmented_mp4, init_segment, media_segment
 from kvsim.media.testvideo import h264_test_video
 
