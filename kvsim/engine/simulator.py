@@ -408,15 +408,7 @@ class Simulator:
         bytes, rendered when first read; PyAV needed). Rules: see
         :mod:`kvsim.services.deliveries`. O(n) in all deliveries.
         """
-        check_account_region(account_id, region_name)
-        with self.runtime.lock:
-            found = self.runtime.world.deliveries.images
-            return [
-                image
-                for account, region, image in found
-                if (account, region) == (account_id, region_name)
-                and (stream is None or stream in (image.stream_name, image.stream_arn))
-            ]
+        return self._delivered("images", stream, account_id, region_name)
 
     def notifications(
         self,
@@ -432,14 +424,19 @@ class Simulator:
         (JSON text; ``body`` parsed), the stream, the fragment number and
         ``delivered_at``. Rules: see :mod:`kvsim.services.deliveries`. O(n).
         """
+        return self._delivered("notifications", stream, account_id, region_name)
+
+    def _delivered(
+        self, kind: str, stream: str | None, account_id: str, region_name: str
+    ) -> list[Any]:
+        """The ``kind`` deliveries of the account's region (of ``stream``, a name or ARN)."""
         check_account_region(account_id, region_name)
         with self.runtime.lock:
-            found = self.runtime.world.deliveries.notifications
             return [
-                note
-                for account, region, note in found
+                record
+                for account, region, record in getattr(self.runtime.world.deliveries, kind)
                 if (account, region) == (account_id, region_name)
-                and (stream is None or stream in (note.stream_name, note.stream_arn))
+                and (stream is None or stream in (record.stream_name, record.stream_arn))
             ]
 
     # -- WebRTC signaling ---------------------------------------------------------------

@@ -43,8 +43,10 @@ from weakref import WeakSet
 
 from ..core.clock import to_ms
 from ..model.errors import (
+    ClientError,
     ClientLimitExceededException,
     InvalidArgumentException,
+    NoDataRetentionException,
     ResourceNotFoundException,
     service_errors,
 )
@@ -110,6 +112,20 @@ def admit_data(
     if stream.status not in (ACTIVE, UPDATING):
         raise ResourceNotFoundException(NOT_FOUND)
     return gate, stream
+
+
+def retained(stream: Stream) -> None:
+    """``NoDataRetentionException`` for a stream that keeps no data (retention 0):
+    its 5-minute buffer is GetMedia's alone."""
+    if not stream.retention:
+        raise NoDataRetentionException(
+            f"The stream {stream.name} does not retain data (DataRetentionInHours is 0)."
+        )
+
+
+def invalid_token(token: str) -> ClientError:
+    """The error for a ``NextToken`` kvsim did not issue for this request."""
+    return InvalidArgumentException(f"The NextToken {token[:100]} is not valid.")
 
 
 def chunk(store: FragmentStore, row: int, tags: list[tuple[str, str]]) -> Chunk:

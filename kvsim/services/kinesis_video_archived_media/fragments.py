@@ -35,9 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...core.clock import from_ms
 from ...model.errors import (
-    ClientError,
     InvalidArgumentException,
-    NoDataRetentionException,
     ResourceNotFoundException,
 )
 from ..declarations import Declarations
@@ -49,7 +47,9 @@ from ..media_reads import (
     admit_data,
     check_connections,
     chunk,
+    invalid_token,
     mkv_body,
+    retained,
     seconds_text,
     timestamp_ms,
 )
@@ -64,17 +64,6 @@ declare = Declarations("kinesis-video-archived-media")
 
 #: ListFragments' page without ``MaxResults`` (kvsim rule).
 DEFAULT_MAX_RESULTS = 100
-
-
-def _retained(stream: Stream) -> None:
-    if not stream.retention:
-        raise NoDataRetentionException(
-            f"The stream {stream.name} does not retain data (DataRetentionInHours is 0)."
-        )
-
-
-def _bad_token(token: str) -> ClientError:
-    return InvalidArgumentException(f"The NextToken {token[:100]} is not valid.")
 
 
 def list_fragments(
@@ -144,9 +133,9 @@ def _list_fragments(world: World, region: Region, p: Mapping[str, Any]) -> dict[
             start_ms, end_ms = int(fields[2]), int(fields[3])
             after = (int(fields[4]), int(fields[5]))
         except (ValueError, IndexError):
-            raise _bad_token(token) from None
+            raise invalid_token(token) from None
         if kind not in ("S", "P", "A"):
-            raise _bad_token(token)
+            raise invalid_token(token)
     elif selector is not None:
         kind = "S" if selector["FragmentSelectorType"] == "SERVER_TIMESTAMP" else "P"
         span = selector["TimestampRange"]
@@ -162,10 +151,10 @@ def _list_fragments(world: World, region: Region, p: Mapping[str, Any]) -> dict[
     gate, stream = admit_data(
         world, region, "ListFragments", p.get("StreamName"), p.get("StreamARN")
     )
-    _retained(stream)
+    retained(stream)
     store = stream.fragments
     if token and (store is None or base != str(store.base)):
-        raise _bad_token(token)
+        raise invalid_token(token)
     if store is not None:
         take_points(
             world, store, "metadata", limit, world.limits.fragment_metadata_points, "ListFragments"
@@ -196,7 +185,7 @@ def _get_media_for_fragment_list(
     gate, stream = admit_data(
         world, region, "GetMediaForFragmentList", p.get("StreamName"), p.get("StreamARN")
     )
-    _retained(stream)
+    retained(stream)
     store = stream.fragments
     low = store.expired_end(world.now_ms, keep_ms(stream.retention)) if store is not None else 0
     rows: list[int] = []

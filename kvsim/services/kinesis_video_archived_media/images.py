@@ -52,11 +52,10 @@ from ...core.clock import from_ms
 from ...model.errors import (
     ClientError,
     InvalidArgumentException,
-    NoDataRetentionException,
 )
 from ..declarations import Declarations
 from ..fragments import FragmentStore, decode_token, encode_token, keep_ms, take_points
-from ..media_reads import admit_data, timestamp_ms
+from ..media_reads import admit_data, invalid_token, retained, timestamp_ms
 from ..state import Region, Stream
 
 if TYPE_CHECKING:
@@ -88,17 +87,6 @@ PAGE_SIZE = 25
 DEFAULT_JPEG_QUALITY = 80
 #: Fragment-metadata points a call takes on top of ``MaxResults``.
 METADATA_POINTS_BASE = 400
-
-
-def _retained(stream: Stream) -> None:
-    if not stream.retention:
-        raise NoDataRetentionException(
-            f"The stream {stream.name} does not retain data (DataRetentionInHours is 0)."
-        )
-
-
-def _bad_token(token: str) -> ClientError:
-    return InvalidArgumentException(f"The NextToken {token[:100]} is not valid.")
 
 
 def find_fragment(
@@ -205,7 +193,7 @@ def _get_images(world: World, region: Region, p: Mapping[str, Any]) -> dict[str,
     limit = p.get("MaxResults", DEFAULT_MAX_RESULTS)
     total = (end_ms - start_ms) // interval + 1
     gate, stream = admit_data(world, region, "GetImages", p.get("StreamName"), p.get("StreamARN"))
-    _retained(stream)
+    retained(stream)
     key = _request_key(
         stream, kind, start_ms, end_ms, interval, image_format, quality, width, height
     )
@@ -216,9 +204,9 @@ def _get_images(world: World, region: Region, p: Mapping[str, Any]) -> dict[str,
             fields = decode_token(token)
             tag, bound, first = fields[0], fields[1], int(fields[2])
         except (ValueError, IndexError):
-            raise _bad_token(token) from None
+            raise invalid_token(token) from None
         if tag != "images" or bound != key or not 0 < first < total:
-            raise _bad_token(token)
+            raise invalid_token(token)
     last = min(total, first + min(limit, PAGE_SIZE))
     store = stream.fragments
     # Where each sample's picture comes from, before anything changes.

@@ -44,11 +44,10 @@ from ...core.constants import MAX_MS
 from ...model.errors import (
     ClientError,
     InvalidArgumentException,
-    NoDataRetentionException,
     service_errors,
 )
 from ..fragments import keep_ms
-from ..media_reads import timestamp_ms
+from ..media_reads import retained, timestamp_ms
 from .fragments import list_fragments
 
 if TYPE_CHECKING:
@@ -135,15 +134,6 @@ def check_range(selector_type: str, start_ms: int, end_ms: int | None, *, now_ms
             raise InvalidArgumentException(
                 "With SERVER_TIMESTAMP, the StartTimestamp of the TimestampRange must be in the past."
             )
-
-
-def retained(stream: Stream) -> None:
-    """``NoDataRetentionException`` for a stream that keeps no data (retention 0):
-    its 5-minute buffer is GetMedia's alone."""
-    if not stream.retention:
-        raise NoDataRetentionException(
-            f"The stream {stream.name} does not retain data (DataRetentionInHours is 0)."
-        )
 
 
 def select_rows(
