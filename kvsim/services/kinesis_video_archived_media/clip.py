@@ -12,7 +12,10 @@ kvsim rules where AWS is silent:
   ``PRODUCER_TIMESTAMP`` once producer time went back) until 200 fragments
   or 100 MB (AWS's caps), and stop before the first fragment whose tracks
   differ from the first fragment's (a new codec, a new track or new codec
-  private data): the clip is then shorter, as with the caps.
+  private data), or before the first one whose producer time lies before
+  the first fragment's (a ``SERVER_TIMESTAMP`` range after producer time
+  went back: the timeline cannot go below 0): the clip is then shorter, as
+  with the caps.
 - No fragment in the range: ``ResourceNotFoundException`` with AWS's
   streaming message (:data:`NO_FRAGMENTS`).
 - Points: as many fragment-metadata and fragment-media points as fragments
@@ -53,14 +56,16 @@ CONTENT_TYPE = "video/mp4"
 def clip_fragments(store: FragmentStore, rows: list[int]) -> list[tuple[Header, Cluster]]:
     """The fragments of ``rows`` (already capped at 200 fragments and 100 MB) that
     go in one clip, in order, each retimed to its producer time: up to the first
-    change of tracks. O(len(rows))."""
+    change of tracks or the first fragment that starts before the first one
+    (by producer time). O(len(rows))."""
     taken: list[tuple[Header, Cluster]] = []
     first: Header | None = None
+    base = 0
     for row in rows:
         header, cluster, _tags = chunk(store, row, [])
         if first is None:
-            first = header
-        elif header is not first and header.tracks != first.tracks:
+            first, base = header, cluster.timecode_ms
+        elif (header is not first and header.tracks != first.tracks) or cluster.timecode_ms < base:
             break
         taken.append((header, cluster))
     return taken
