@@ -1,12 +1,15 @@
-"""Assertions shared by the operation tests (importable as ``helpers``: pytest puts
-``tests/`` on ``sys.path`` for its test modules)."""
+"""Assertions and small tools shared by the tests (importable as ``helpers``: pytest
+puts ``tests/`` on ``sys.path`` for its test modules)."""
 
 from __future__ import annotations
 
+import http.client
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -52,3 +55,38 @@ def serving(server: KvsimServer) -> Iterator[KvsimServer]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+def put_media_over_http(
+    endpoint: str,
+    body: bytes,
+    *,
+    stream: str,
+    producer_start: datetime,
+    region: str = "us-east-1",
+) -> bytes:
+    """A camera's PutMedia: ``body`` (MKV, RELATIVE timecodes from ``producer_start``)
+    POSTed chunked to ``endpoint``, the stream's PUT_MEDIA data endpoint as
+    ``kvsim serve`` answers it; returns the acknowledgements (newline-separated JSON)."""
+    parts = urlsplit(endpoint)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
+    connection.putrequest("POST", parts.path + "/putMedia", skip_accept_encoding=True)
+    for name, value in {
+        "Authorization": f"AWS4-HMAC-SHA256 Credential=AKIDCAMERA/20260101/{region}/"
+        "kinesisvideo/aws4_request, SignedHeaders=host, Signature=00",
+        "x-amzn-stream-name": stream,
+        "x-amzn-fragment-timecode-type": "RELATIVE",
+        "x-amzn-producer-start-timestamp": f"{producer_start.timestamp():.3f}",
+        "Transfer-Encoding": "chunked",
+    }.items():
+        connection.putheader(name, value)
+    connection.endheaders()
+    for start in range(0, len(body), 64 * 1024):
+        piece = body[start : start + 64 * 1024]
+        connection.send(b"%x\r\n%s\r\n" % (len(piece), piece))
+    connection.send(b"0\r\n\r\n")
+    response = connection.getresponse()
+    acks = response.read()
+    connection.close()
+    assert response.status == 200, acks
+    return acks
