@@ -102,6 +102,16 @@ def test_demo_shows_a_stream_lifecycle(capsys: pytest.CaptureFixture[str]) -> No
         "Limit exceeded on number of requests for DescribeStream API for resource 'cam-1'"
         in throttled[0]
     )
+    # Media: 6 s of generated video sent in real time, read back as a clip and an HLS session.
+    [put] = lines_with(out, 'put_fragments("cam-1", count=3, duration=2.0')
+    assert put.split()[0] == "3.200" and "-> ok 3 fragments" in put
+    [clip] = lines_with(out, 'get_clip(StreamName="cam-1"')
+    assert clip.split()[0] == "9.200" and clip.endswith(
+        "-> ok ContentType=video/mp4 Payload=<streamed payload>"
+    )
+    [session] = lines_with(out, "get_hls_streaming_session_url(")
+    assert "-> ok HLSStreamingSessionURL=https://b-" in session
+    assert "/hls/v1/getHLSMasterPlaylist.m3u8?SessionToken=Ci" in session
     # The deletion: DELETING, then gone.
     [delete] = lines_with(out, "delete_stream(")
     assert delete.endswith(f'delete_stream(StreamARN="{ARN}") -> ok')
@@ -109,7 +119,7 @@ def test_demo_shows_a_stream_lifecycle(capsys: pytest.CaptureFixture[str]) -> No
     assert len(lines_with(out, "DELETING -> DELETED")) == 1
     assert lines_with(out, "ResourceNotFoundException")
     assert out.rstrip().endswith(
-        "18 calls (4 errors), 3 status changes; virtual time now 2026-01-01T00:00:04.700000+00:00"
+        "20 calls (4 errors), 3 status changes; virtual time now 2026-01-01T00:00:10.800000+00:00"
     )
 
 
@@ -119,10 +129,10 @@ def test_demo_event_order_and_times() -> None:
     assert changes == [
         (4, 2.0, "CREATING -> ACTIVE"),
         (8, 3.2, "UPDATING -> ACTIVE"),
-        (19, 4.6, "DELETING -> DELETED"),
+        (22, 10.7, "DELETING -> DELETED"),
     ]
     codes = [e.error for e in events if e.kind == "call"]
-    assert codes.count(None) == 14
+    assert codes.count(None) == 16
     assert [c for c in codes if c] == [
         "ResourceInUseException",
         "ClientLimitExceededException",
@@ -182,6 +192,19 @@ KEYS = {
     "change": ["step", "t", "time", "kind", "account_id", "region_name", "resource", "transition"],
     "advance": ["step", "t", "time", "kind", "seconds", "until"],
     "run_until_idle": ["step", "t", "time", "kind", "until"],
+    "put_fragments": [
+        "step",
+        "t",
+        "time",
+        "kind",
+        "account_id",
+        "region_name",
+        "resource",
+        "args",
+        "error",
+        "message",
+        "response",
+    ],
 }
 
 
