@@ -33,6 +33,7 @@ from .. import strategies as kvs
 from .checked import CheckedClient
 from .config_model import ExpectedEdge
 from .media_rules import MediaRules
+from .playback_rules import PlaybackRules
 from .reference import (
     ACTIVE,
     API_NAMES,
@@ -170,7 +171,7 @@ _create_options = st.fixed_dictionaries(
 )
 
 
-class KinesisVideoStateMachine(MediaRules, SignalingRules, RuleBasedStateMachine):
+class KinesisVideoStateMachine(MediaRules, PlaybackRules, SignalingRules, RuleBasedStateMachine):
     """Drive all 32 operations and the clock; check kvsim against a reference model.
 
     Attributes for subclasses: ``self.sim`` (the :class:`~kvsim.Simulator`),
