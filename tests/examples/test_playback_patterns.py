@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 
 import boto3
 import pytest
+from helpers import put_media_over_http
 
 import kvsim
 import kvsim.boto
@@ -205,32 +206,6 @@ def test_thumbnails_in_process(sim: kvsim.Simulator) -> None:
 # -- against `kvsim serve`, fed by an HTTP PutMedia producer -------------------------------------
 
 
-def put_media_over_http(endpoint: str, body: bytes) -> bytes:
-    """A camera's PutMedia: a chunked MKV POST to the stream's PUT_MEDIA endpoint."""
-    parts = urlsplit(endpoint)
-    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
-    connection.putrequest("POST", parts.path + "/putMedia", skip_accept_encoding=True)
-    for name, value in {
-        "Authorization": "AWS4-HMAC-SHA256 Credential=AKIDCAMERA/20260101/us-east-1/"
-        "kinesisvideo/aws4_request, SignedHeaders=host, Signature=00",
-        "x-amzn-stream-name": STREAM,
-        "x-amzn-fragment-timecode-type": "RELATIVE",
-        "x-amzn-producer-start-timestamp": f"{PRODUCER_START.timestamp():.3f}",
-        "Transfer-Encoding": "chunked",
-    }.items():
-        connection.putheader(name, value)
-    connection.endheaders()
-    for start in range(0, len(body), 64 * 1024):
-        piece = body[start : start + 64 * 1024]
-        connection.send(b"%x\r\n%s\r\n" % (len(piece), piece))
-    connection.send(b"0\r\n\r\n")
-    response = connection.getresponse()
-    acks = response.read()
-    connection.close()
-    assert response.status == 200
-    return acks
-
-
 @pytest.fixture(scope="module")
 def served() -> Iterator[str]:
     proc = subprocess.Popen(
@@ -247,7 +222,7 @@ def served() -> Iterator[str]:
         kv.create_stream(StreamName=STREAM, DataRetentionInHours=24)
         kvsim_advance(base, 30)
         endpoint = kv.get_data_endpoint(StreamName=STREAM, APIName="PUT_MEDIA")["DataEndpoint"]
-        acks = put_media_over_http(endpoint, video())
+        acks = put_media_over_http(endpoint, video(), stream=STREAM, producer_start=PRODUCER_START)
         assert acks.count(b'"PERSISTED"') == 3
         kvsim_advance(base, 60)
         yield base
