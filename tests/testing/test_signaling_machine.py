@@ -74,7 +74,7 @@ def test_the_machine_finds_a_planted_relay_bug(
 
     bug(monkeypatch)
     with pytest.raises(AssertionError) as info:
-        run_state_machine_as_test(Planted, settings=settings(max_examples=200, **_FIND_FIRST))
+        run_state_machine_as_test(Planted, settings=settings(max_examples=400, **_FIND_FIRST))
     assert symptom in str(info.value)
 
 
