@@ -37,6 +37,7 @@ __all__ = [
     "AacConfig",
     "AvcConfig",
     "PackagingError",
+    "has_slices",
     "packaging_problem",
     "parse_audio_specific_config",
     "parse_avcc",
@@ -162,6 +163,26 @@ def parse_avcc(private: bytes) -> AvcConfig:
             at += 2 + size
         sets.append(tuple(units))
     return AvcConfig(length_size, sets[0], sets[1])
+
+
+def has_slices(frame: bytes, length_size: int) -> bool:
+    """Whether a length-prefixed H.264 access unit holds a coded slice (NAL unit
+    types 1-5): what can decode to a picture. Filler, SEI or parameter sets
+    alone cannot; neither can a frame whose lengths overrun it. O(NAL units).
+
+    >>> has_slices(b"\\x00\\x00\\x00\\x02\\x65\\x88", 4), has_slices(b"\\x00\\x00\\x00\\x01\\x0c", 4)
+    (True, False)
+    """
+    at, end = 0, len(frame)
+    while at + length_size <= end:
+        size = int.from_bytes(frame[at : at + length_size], "big")
+        at += length_size
+        if size == 0 or at + size > end:
+            return False
+        if 1 <= frame[at] & 0x1F <= 5:
+            return True
+        at += size
+    return False
 
 
 def parse_audio_specific_config(private: bytes) -> AacConfig:

@@ -29,8 +29,9 @@ kvsim rules (AWS's documented ones first):
   ``aws_kinesisvideo_producer_timestamp`` and ``aws_kinesisvideo_server_timestamp``
   (epoch milliseconds, as text). Pictures are rendered only when a test reads
   :attr:`DeliveredImage.content` (so ingestion stays fast and needs no PyAV);
-  ``None`` there means the frame gives no picture (kvsim's generated filler
-  frames).
+  ``None`` there means the decoder refused the frame. A sample whose keyframe
+  holds no coded slice (kvsim's generated filler frames) delivers nothing, as
+  media that gives no picture would not.
 - **Notifications** come only from fragments tagged ``AWS_KINESISVIDEO_NOTIFICATION``:
   subject ``Kinesis Video Streams Notification``, a JSON message with
   ``StreamArn``, ``FragmentNumber``, ``FragmentStartProducerTimestamp`` and

@@ -346,6 +346,15 @@ def test_without_pyav_the_call_names_the_extra_and_changes_nothing(
         # Nothing to render: no PyAV needed.
         empty = archive.get_images(**request(EndTimestamp=PRODUCER - 0.5 * SECOND))
         assert [i["Error"] for i in empty["Images"]] == ["NO_MEDIA"] * 2
+        # Generated fragments hold filler, no coded slice: MEDIA_ERROR, known without PyAV.
+        filler = world()
+        filler.put_fragments("cam", count=2, duration=2.0, producer_start=PRODUCER)
+        images = filler.client("kinesis-video-archived-media").get_images(
+            **request(SamplingInterval=1000)
+        )["Images"]
+        assert [i.get("Error") for i in images] == (
+            ["NO_MEDIA"] + ["MEDIA_ERROR"] * 4 + ["NO_MEDIA"] * 2
+        )
 
 
 @settings(max_examples=25, deadline=None)

@@ -122,7 +122,10 @@ def keyframe_at(media: Any, offset_ms: int) -> tuple[str, int]:
     """Where the picture of ``offset_ms`` into a fragment's ``media`` comes from:
     ``("ok", frame index)`` of the nearest keyframe of its H.264 track at or
     before it, ``("NO_MEDIA", -1)`` when there is none, ``("MEDIA_ERROR", -1)``
-    when the fragment has no H.264 video. O(frames)."""
+    when the fragment has no H.264 video or that keyframe no coded slice
+    (generated filler frames: known without decoding, so without PyAV).
+    O(frames)."""
+    from ...media.codecs import has_slices, parse_avcc
     from ...media.images import video_track
 
     if media is None:
@@ -142,7 +145,17 @@ def keyframe_at(media: Any, offset_ms: int) -> tuple[str, int]:
             found = index
     if not seen:
         return "MEDIA_ERROR", -1
-    return ("ok", found) if found >= 0 else ("NO_MEDIA", -1)
+    if found < 0:
+        return "NO_MEDIA", -1
+    try:
+        length_size = parse_avcc(track.codec_private or b"").length_size
+    except ValueError:
+        return "MEDIA_ERROR", -1
+    return (
+        ("ok", found)
+        if has_slices(cluster.frames[found].data, length_size)
+        else ("MEDIA_ERROR", -1)
+    )
 
 
 def _quality(p: Mapping[str, Any]) -> int:
