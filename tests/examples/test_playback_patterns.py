@@ -2,8 +2,10 @@
 
 Each function below is written as for AWS, with nothing of kvsim in it:
 
-- **HLS playback**: GetDataEndpoint, GetHLSStreamingSessionURL, then the URL
-  handed to a player (PyAV/FFmpeg, and OpenCV's ``cv2.VideoCapture``);
+- **HLS and DASH playback**: GetDataEndpoint, GetHLSStreamingSessionURL or
+  GetDASHStreamingSessionURL, then the URL handed to a player (PyAV/FFmpeg,
+  OpenCV's ``cv2.VideoCapture``, the FFmpeg command line), which fails once
+  the session expired;
 - **clip export**: GetClip, the payload saved as an ``.mp4`` file and opened
   by a decoder;
 - **thumbnails**: GetImages paginated, each image base64-decoded and opened
@@ -25,6 +27,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -74,6 +77,42 @@ def play_with_pyav(url: str) -> list[float]:
     """Every frame's presentation time, in seconds, as FFmpeg's HLS demuxer plays it."""
     with av.open(url) as container:
         return [float(frame.time) for frame in container.decode(video=0)]
+
+
+def dash_url(make_client: MakeClient) -> str:
+    archive = archived_media(make_client, "GET_DASH_STREAMING_SESSION_URL")
+    answer = archive.get_dash_streaming_session_url(
+        StreamName=STREAM,
+        PlaybackMode="ON_DEMAND",
+        DASHFragmentSelector={
+            "FragmentSelectorType": "PRODUCER_TIMESTAMP",
+            "TimestampRange": RANGE,
+        },
+    )
+    url: str = answer["DASHStreamingSessionURL"]
+    return url
+
+
+def play_with_ffmpeg(url: str) -> tuple[int, list[float], str]:
+    """The FFmpeg command line (imageio-ffmpeg's build has the DASH demuxer PyAV's
+    lacks): its exit status, every decoded frame's time in seconds, its errors."""
+    imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg")
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-i", url]
+    done = subprocess.run(
+        [*command, "-map", "0:v", "-f", "framemd5", "-"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    base = Fraction(1)
+    times = []
+    for line in done.stdout.splitlines():
+        if line.startswith("#tb 0:"):
+            base = Fraction(line.split(":", 1)[1].strip())
+        elif line and not line.startswith("#"):
+            times.append(float(int(line.split(",")[2]) * base))
+    return done.returncode, times, done.stderr
 
 
 def play_with_opencv(url: str) -> tuple[int, tuple[int, int, int] | None]:
@@ -250,3 +289,15 @@ def test_clip_export_against_kvsim_serve(served: str, tmp_path: Path) -> None:
 
 def test_thumbnails_against_kvsim_serve(served: str) -> None:
     check_thumbnails(thumbnails(boto3_factory(endpoint_url=served)))
+
+
+def test_dash_playback_and_expiry_against_kvsim_serve(served: str) -> None:
+    make = boto3_factory(endpoint_url=served)
+    dash, hls = dash_url(make), hls_url(make)
+    status, times, _ = play_with_ffmpeg(dash)
+    assert status == 0 and [round(t - times[0], 3) for t in times] == EXPECTED_TIMES
+    kvsim_advance(served, 300)  # Expires: 300 s by default, on the server's virtual clock
+    status, times, errors = play_with_ffmpeg(dash)
+    assert status != 0 and times == [] and "403 Forbidden" in errors
+    with pytest.raises(av.error.HTTPForbiddenError):
+        play_with_pyav(hls)
