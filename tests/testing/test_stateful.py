@@ -66,6 +66,12 @@ MUST_REACH = (
     "error:GetHLSStreamingSessionURL:InvalidArgumentException",
     "error:GetHLSStreamingSessionURL:ResourceNotFoundException",
     "error:GetDASHStreamingSessionURL:ResourceNotFoundException",
+    "playback:images",
+    "playback:images-paged",
+    "playback:images-media",
+    "error:GetImages:InvalidArgumentException",
+    "error:GetImages:ResourceNotFoundException",
+    "error:GetImages:ClientLimitExceededException",
 )
 
 
@@ -82,7 +88,11 @@ def _run(machine: type[KinesisVideoStateMachine], **overrides: Any) -> None:
 
 def test_shipped_machine_passes_and_reaches_every_interesting_state() -> None:
     ShippedMachine.reset_coverage()
-    _run(ShippedMachine, max_examples=200)
+    # Two derandomized runs of different lengths (their draws differ), so that what
+    # one misses by the luck of its draws (which a new rule, or constants of the
+    # test modules collected with it, shift) the other may reach.
+    for examples in (250, 100):
+        _run(ShippedMachine, max_examples=examples)
     reached = ShippedMachine.coverage
     missing = [outcome for outcome in MUST_REACH if reached[outcome] == 0]
     assert missing == [], f"never reached: {missing}; reached: {dict(reached)}"

@@ -1,4 +1,4 @@
-"""The state machine's rules for playback: GetClip, HLS and DASH sessions.
+"""The state machine's rules for playback: GetClip, HLS and DASH sessions, GetImages.
 
 :class:`PlaybackRules` is a mixin of
 :class:`~kvsim.testing.stateful.machine.KinesisVideoStateMachine`, beside
@@ -32,23 +32,41 @@ reach 100 MB) or ``MaxMediaPlaylistFragmentResults`` /
 a fragment stored in the last 30 seconds, and lists the newest ones in
 arrival order, skipping one that starts before the newest listed.
 
-GetImages is not among them: generated fragments hold H.264 filler frames,
-which kvsim finds to give no picture only by decoding them (PyAV, the
-``media`` extra); the machine runs without it.
+It also calls GetImages (a second ahead, so that the stream's fragment
+point budgets are full: other reads may have taken some this second) over a
+range drawn around the stored fragments or now (by server or producer time;
+empty, reversed, longer than 300 s), a drawn ``SamplingInterval`` (below 200,
+absent: 1000), ``MaxResults`` (absent: 25) and format, and, sometimes,
+follows ``NextToken`` through every page. The model: an end before the start,
+a range over 300 s or an interval below 200 are InvalidArgument (before the
+stream is looked at); then ResourceNotFound, NoDataRetention, and the points
+(``400 + MaxResults`` metadata and ``MaxResults`` media points a call, both
+or neither; a throttled page is asked again a second later). The samples are
+the start plus whole intervals up to the end; a page holds the next
+``min(MaxResults, 25)`` of them, each ``MEDIA_ERROR`` when a retained
+fragment's span ``[start, start + duration)`` (by the selector's time) holds
+it (generated fragments hold filler frames: a keyframe at their start with no
+coded slice, which kvsim knows without decoding, so without PyAV), else
+``NO_MEDIA``.
 
-``coverage`` counts ``playback:<event>`` and ``error:<Operation>:<Code>``.
+``coverage`` counts ``playback:<event>`` (``images``: a first page,
+``images-media``: a page with a ``MEDIA_ERROR`` entry, ``images-paged``:
+every page followed) and ``error:<Operation>:<Code>``.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from hypothesis import strategies as st
 from hypothesis.stateful import rule
 
+from ...core.constants import EPOCH
 from ...model.errors import ClientError
 from .media_model import ExpectedFragment, ExpectedMedia
 
@@ -67,7 +85,7 @@ _SESSION_OPS = {"HLS": "GetHLSStreamingSessionURL", "DASH": "GetDASHStreamingSes
 _INVALID = "InvalidArgumentException"
 _NOT_FOUND = "ResourceNotFoundException"
 
-_ACTIONS = st.sampled_from(("clip", "clip", "hls", "hls", "dash", "dash"))
+_ACTIONS = st.sampled_from(("clip", "hls", "dash", "images"))
 _REFS = st.sampled_from(("cam-1", "cam-2", "Cam-1"))
 _PICKS = st.one_of(st.integers(0, 15), st.integers(0, 15), st.none())
 _PUT_FIRST = st.sampled_from((False, False, True))
@@ -89,6 +107,19 @@ _CONTAINERS = st.sampled_from((None, "MPEG_TS"))
 _EXPIRES = st.sampled_from((None, 300, 301))
 # Where the clock goes after the documents, relative to Expires (None: stays).
 _AFTER = st.sampled_from((None, None, None, -1, 0, 60_000))
+
+# GetImages: the range (from a stored fragment's start or now, plus an offset, for
+# a span), the interval (None: 1000), MaxResults (None: 25), the format, all pages.
+_IMAGE_OFFSETS = st.sampled_from((0, 0, -1, 1, -700, -1_500, -30_000))
+_IMAGE_SPANS = st.sampled_from((0, 1, 1_500, 4_000, 30_000, 300_000, 300_001, -1))
+_INTERVALS = st.sampled_from((None, None, 200, 500, 1_500, 199, 60_000))
+_IMAGE_RESULTS = st.sampled_from((None, 1, 3, 25, 26, 100))
+_FORMATS = st.sampled_from(("JPEG", "PNG"))
+_IMAGES_RANGE_MS = 300_000
+_IMAGES_PAGE = 25
+_IMAGES_METADATA_BASE = 400
+_THROTTLED = "ClientLimitExceededException"
+_MS = timedelta(milliseconds=1)
 
 _NUMBER = re.compile(r"FragmentNumber=(\d+)")
 _DASH_FN = re.compile(r'<S t="\d+" d="\d+" kvs:fn="(\d+)"/>')
@@ -138,6 +169,29 @@ def _range_error(kind: str, start: int, end: int, now: int) -> str | None:
     if kind == _SERVER and end > now:
         return _INVALID
     return None
+
+
+def _points_left(bucket: list[float] | None, per_second: int, now: int) -> float:
+    # A fragment-points bucket refilled to ``now`` (the token-bucket rule).
+    if bucket is None:
+        return per_second
+    return min(per_second, bucket[0] + (now - bucket[1]) * per_second / 1000)
+
+
+def _held(readable: list[ExpectedFragment], kind: str) -> Any:
+    # A test ``t -> whether a fragment's [start, start + duration) holds t`` (by ``kind``).
+    spans = sorted((_start(f, kind), _start(f, kind) + f.duration_ms) for f in readable)
+    starts = [begin for begin, _end in spans]
+    reach, ends = 0, []
+    for _begin, end in spans:
+        reach = max(reach, end)
+        ends.append(reach)  # the latest end of the fragments starting so far
+
+    def held(t: int) -> bool:
+        index = bisect_right(starts, t) - 1
+        return index >= 0 and ends[index] > t
+
+    return held
 
 
 class PlaybackRules:
@@ -245,8 +299,8 @@ class PlaybackRules:
 
     @rule(action=_ACTIONS, ref=_REFS, pick=_PICKS, data=st.data())
     def playback_step(self, action: str, ref: str, pick: int | None, data: st.DataObject) -> None:
-        """One playback action on a stream that (most often) holds media: GetClip, or
-        an HLS or DASH session and its documents (see the module's text). A stream
+        """One playback action on a stream that (most often) holds media: GetClip, an
+        HLS or DASH session and its documents, or GetImages (see the module's text). A stream
         without media first gets some (as ``media_step``'s put), and so, sometimes,
         does one with media."""
         draw = data.draw
@@ -255,6 +309,17 @@ class PlaybackRules:
         held = stream is not None and stream.arn in (self._media or {})
         if not held or draw(_PUT_FIRST):
             self._media_put(ref, draw(_COUNTS), draw(_DURATIONS), draw(_REALTIME), draw(_EARLIER))
+        if action == "images":
+            self.get_images(
+                ref,
+                draw(_KINDS),
+                (draw(_ANCHORS), draw(_IMAGE_OFFSETS), draw(_IMAGE_SPANS)),
+                draw(_INTERVALS),
+                draw(_IMAGE_RESULTS),
+                draw(_FORMATS),
+                draw(st.booleans()),
+            )
+            return
         kind, anchor, offset, span = draw(_KINDS), draw(_ANCHORS), draw(_OFFSETS), draw(_SPANS)
         if action == "clip":
             self.get_clip(ref, kind, anchor, offset, span)
@@ -310,6 +375,105 @@ class PlaybackRules:
             f"GetClip: {boxes.count(b'moof')} fragments, the model expected {count}"
         )
         self.record("playback:clip")
+
+    def get_images(
+        self,
+        ref: str,
+        kind: str,
+        drawn: tuple[int, int, int],
+        interval: int | None,
+        max_results: int | None,
+        image_format: str,
+        follow: bool,
+    ) -> None:
+        """GetImages over a drawn range, a second ahead (full point budgets); with
+        ``follow``, every page: the model's error, or each page's samples (the
+        next ``min(MaxResults, 25)``, ``TimeStamp`` exact), each ``MEDIA_ERROR``
+        where a retained fragment holds it (filler frames), else ``NO_MEDIA``.
+        A throttled page is asked again a second later."""
+        self.sim.advance(1)
+        stream, expected, now = self._media_settled(ref)
+        start, end = self._drawn_range(expected, now, kind, *drawn)
+        step = 1000 if interval is None else interval
+        limit = _IMAGES_PAGE if max_results is None else max_results
+        invalid = end < start or end - start > _IMAGES_RANGE_MS or step < 200
+        samples = [] if invalid else list(range(start, end + 1, step))
+        params: dict[str, Any] = {
+            **self.ref_args(ref),
+            "ImageSelectorType": kind,
+            "StartTimestamp": start / 1000,
+            "EndTimestamp": end / 1000,
+            "Format": image_format,
+        }
+        if interval is not None:
+            params["SamplingInterval"] = interval
+        if max_results is not None:
+            params["MaxResults"] = max_results
+        limits = self.sim.runtime.world.limits
+        budgets = [
+            (name, count, per_second)
+            for name, count, per_second in (
+                ("metadata", _IMAGES_METADATA_BASE + limit, limits.fragment_metadata_points),
+                ("media", limit, limits.fragment_media_points),
+            )
+            if per_second is not None and limits.throttling
+        ]
+        buckets: dict[str, list[float]] = {}  # full after the second ahead
+        got: list[dict[str, Any]] = []
+        archive = self._archive()
+        # (Each page once, and again after each throttled try.)
+        for attempt in range(2 * len(samples) + 1):
+            if attempt:
+                stream, expected, now = self._media_settled(ref)
+            want = _INVALID if invalid else None
+            if want is None:
+                if stream is None or stream.status not in _READABLE:
+                    want = _NOT_FOUND
+                elif stream.retention == 0:
+                    want = "NoDataRetentionException"
+                elif expected is not None and any(
+                    # (A stream never put to has no fragment store: it takes no points.)
+                    _points_left(buckets.get(name), per_second, now) < count
+                    for name, count, per_second in budgets
+                ):
+                    want = _THROTTLED
+            try:
+                answer = archive.get_images(**params)
+            except ClientError as error:
+                self._media_refused("GetImages", error, want)
+                if want != _THROTTLED:
+                    return
+                self.sim.advance(1)
+                continue
+            assert want is None, f"GetImages: kvsim answered, the model expected {want}"
+            for name, count, per_second in budgets if expected is not None else ():
+                left = _points_left(buckets.get(name), per_second, now)
+                buckets[name] = [left - count, now]
+            held = _held([] if expected is None else expected.readable(now), kind)
+            first = len(got)
+            page = samples[first : first + min(limit, _IMAGES_PAGE)]
+            wanted = [
+                {"TimeStamp": EPOCH + t * _MS, "Error": "MEDIA_ERROR" if held(t) else "NO_MEDIA"}
+                for t in page
+            ]
+            images = answer["Images"]
+            assert images == wanted, f"GetImages page at sample {first}: {images} != {wanted}"
+            got += images
+            more = len(got) < len(samples)
+            assert ("NextToken" in answer) == more, f"GetImages: NextToken {answer.keys()}"
+            if first == 0:
+                self.record("playback:images")
+            if any(image["Error"] == "MEDIA_ERROR" for image in images):
+                self.record("playback:images-media")
+            if not more or not follow:
+                break
+            params["NextToken"] = answer["NextToken"]
+        else:
+            raise AssertionError(f"GetImages: {len(samples)} samples, still paging")
+        if follow and len(got) > len(images):
+            want_times = [EPOCH + t * _MS for t in samples]
+            assert [image["TimeStamp"] for image in got] == want_times, "GetImages: the pages"
+            self.record("playback:images-paged")
 
     def streaming_session(
         self,
