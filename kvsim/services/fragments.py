@@ -63,6 +63,8 @@ __all__ = [
     "BUFFER_MS",
     "EXPIRED",
     "FRAGMENTS",
+    "MAX_FRAGMENT_MS",
+    "MIN_FRAGMENT_MS",
     "STRIDE",
     "FragmentStore",
     "drop_stream_media",
@@ -78,6 +80,9 @@ STRIDE = 4951760157141521104101130774010
 #: A retention-0 stream's buffer: 5 minutes or 200 MB, whichever fills first.
 BUFFER_MS = 5 * 60 * 1000
 BUFFER_BYTES = 200 * 1000 * 1000
+#: A fragment lasts 1 to 20 s (PutMedia's limits, ack 4002): no stored fragment is longer.
+MIN_FRAGMENT_MS = 1_000
+MAX_FRAGMENT_MS = 20_000
 #: Expiry runs at whole minutes (kvsim rule): one batch per stream per minute at most.
 EXPIRY_GRANULARITY_MS = 60_000
 _HOUR_MS = 3_600_000

@@ -427,3 +427,32 @@ def test_a_boto3_client_pages_through_images() -> None:
             error.response["ResponseMetadata"]["HTTPStatusCode"],  # type: ignore[attr-defined]
         )
     assert code == ("InvalidArgumentException", 400)
+
+
+@pytest.mark.parametrize("longer_first", [True, False])
+def test_a_sample_falls_in_the_latest_starting_fragment_that_holds_it(
+    monkeypatch: pytest.MonkeyPatch, longer_first: bool
+) -> None:
+    # Overlapping producer spans (either order; the second order sends producer
+    # time back): [P, P+2 s) and [P+0.5 s, P+1.5 s). At P+1.6 s only the longer
+    # one holds the sample, though the shorter one started later.
+    monkeypatch.setitem(sys.modules, "av", None)  # filler frames: known without decoding
+    sim = world()
+    spans = [(0.0, 2.0), (0.5, 1.0)] if longer_first else [(0.5, 1.0), (0.0, 2.0)]
+    for offset, duration in spans:
+        sim.put_fragments(
+            "cam",
+            count=1,
+            duration=duration,
+            frame_rate=1.0,
+            producer_start=PRODUCER + offset * SECOND,
+        )
+    archive = sim.client("kinesis-video-archived-media")
+    found = archive.get_images(
+        **request(
+            StartTimestamp=PRODUCER + 1.6 * SECOND,
+            EndTimestamp=PRODUCER + 2.0 * SECOND,
+            SamplingInterval=400,
+        )
+    )["Images"]
+    assert [i["Error"] for i in found] == ["MEDIA_ERROR", "NO_MEDIA"]

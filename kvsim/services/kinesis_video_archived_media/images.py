@@ -54,7 +54,14 @@ from ...model.errors import (
     InvalidArgumentException,
 )
 from ..declarations import Declarations
-from ..fragments import FragmentStore, decode_token, encode_token, keep_ms, take_points
+from ..fragments import (
+    MAX_FRAGMENT_MS,
+    FragmentStore,
+    decode_token,
+    encode_token,
+    keep_ms,
+    take_points,
+)
 from ..media_reads import admit_data, invalid_token, retained, timestamp_ms
 from ..state import Region, Stream
 
@@ -94,28 +101,31 @@ def find_fragment(
 ) -> int | None:
     """The physical row of the latest-starting retained fragment whose span by
     ``kind`` (``"S"`` server, ``"P"`` producer) timestamps holds ``t``, or None.
-    O(log n) (O(log n + k) once producer time went back, k skipped expired rows)."""
+    Only fragments starting in ``(t - MAX_FRAGMENT_MS, t]`` can (no stored
+    fragment lasts longer), so this is O(log n + k) for the k fragments that
+    start in that window, overlapping ones included (producer time that went
+    back)."""
     low = store.expired_end(world.now_ms, keep_ms(stream.retention))
     if low >= len(store.seqs):
         return None
+    earliest = t - MAX_FRAGMENT_MS
+    durations = store.durations
     index = store.producer_index
     if kind == "P" and index is not None:
         first_seq = store.seqs[low]
-        row = None
-        for _pms, seq in index.irange(maximum=(t, 2**62), reverse=True):
-            if seq >= first_seq:
-                row = store.position(seq)
-                break
-        if row is None:
-            return None
-        start = store.producer[row]
-    else:
-        column = store.server if kind == "S" else store.producer
-        row = bisect_right(column, t, low) - 1
-        if row < low:
-            return None
-        start = column[row]
-    return row if t < start + store.durations[row] else None
+        for start, seq in index.irange((earliest, 2**62), (t, 2**62), reverse=True):
+            if seq < first_seq:
+                continue
+            row = store.position(seq)
+            if row is not None and t < start + durations[row]:
+                return row
+        return None
+    column = store.server if kind == "S" else store.producer
+    first = bisect_right(column, earliest, low)
+    for row in range(bisect_right(column, t, low) - 1, first - 1, -1):
+        if t < column[row] + durations[row]:
+            return row
+    return None
 
 
 def keyframe_at(media: Any, offset_ms: int) -> tuple[str, int]:

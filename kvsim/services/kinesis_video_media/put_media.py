@@ -45,7 +45,14 @@ from ...model.errors import (
     service_errors,
 )
 from ..deliveries import deliver
-from ..fragments import BUFFER_BYTES, FragmentStore, schedule_expiry, store_of
+from ..fragments import (
+    BUFFER_BYTES,
+    MAX_FRAGMENT_MS,
+    MIN_FRAGMENT_MS,
+    FragmentStore,
+    schedule_expiry,
+    store_of,
+)
 from ..gate import tokens
 from ..kinesisvideo.resolve import NOT_FOUND, check_reference, resolve_stream
 from ..state import ACTIVE, UPDATING, Region, Stream
@@ -70,8 +77,6 @@ ConnectionLimitExceededException = service_errors("kinesis-video-media")[
     "ConnectionLimitExceededException"
 ]
 
-MIN_FRAGMENT_MS = 1_000
-MAX_FRAGMENT_MS = 20_000
 MAX_FRAGMENT_BYTES = 50 * 1000 * 1000
 MAX_TRACKS = 3
 MAX_TAGS = 10
