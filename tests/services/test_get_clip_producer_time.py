@@ -3,15 +3,7 @@
 from __future__ import annotations
 
 import kvsim
-
-
-def _top_level_boxes(data: bytes) -> list[bytes]:
-    boxes, at = [], 0
-    while at + 8 <= len(data):
-        size = int.from_bytes(data[at : at + 4], "big")
-        boxes.append(data[at + 4 : at + 8])
-        at += size
-    return boxes
+from kvsim.testing.stateful.playback_model import top_level_boxes
 
 
 def test_a_server_time_clip_stops_where_producer_time_goes_back() -> None:
@@ -31,7 +23,7 @@ def test_a_server_time_clip_stops_where_producer_time_goes_back() -> None:
             "TimestampRange": {"StartTimestamp": start, "EndTimestamp": sim.now},
         },
     )
-    boxes = _top_level_boxes(clip["Payload"].read())
+    boxes = top_level_boxes(clip["Payload"].read())
     assert boxes[:2] == [b"ftyp", b"moov"] and boxes.count(b"moof") == 2
     # By producer time the same four fragments start with the two sent at 1970.
     clip = archive.get_clip(
@@ -41,4 +33,4 @@ def test_a_server_time_clip_stops_where_producer_time_goes_back() -> None:
             "TimestampRange": {"StartTimestamp": 0, "EndTimestamp": 86_400},
         },
     )
-    assert _top_level_boxes(clip["Payload"].read()).count(b"moof") == 2
+    assert top_level_boxes(clip["Payload"].read()).count(b"moof") == 2

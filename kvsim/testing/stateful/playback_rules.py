@@ -57,8 +57,6 @@ every page followed) and ``error:<Operation>:<Code>``.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import parse_qs, urljoin, urlsplit
@@ -69,6 +67,18 @@ from hypothesis.stateful import rule
 from ...core.constants import EPOCH
 from ...model.errors import ClientError
 from .media_model import ExpectedFragment, ExpectedMedia
+from .playback_model import (
+    DAY_MS,
+    INVALID,
+    SERVER,
+    ExpectedSession,
+    fragment_start,
+    holding,
+    in_range,
+    points_left,
+    range_error,
+    top_level_boxes,
+)
 
 if TYPE_CHECKING:
     from ...engine.simulator import Simulator
@@ -77,12 +87,9 @@ if TYPE_CHECKING:
 __all__ = ["PlaybackRules", "top_level_boxes"]
 
 _READABLE = ("ACTIVE", "UPDATING")
-_SERVER = "SERVER_TIMESTAMP"
-_DAY_MS = 86_400_000
 _CLIP_MAX = 200
 _LIVE_WINDOW_MS = 30_000
 _SESSION_OPS = {"HLS": "GetHLSStreamingSessionURL", "DASH": "GetDASHStreamingSessionURL"}
-_INVALID = "InvalidArgumentException"
 _NOT_FOUND = "ResourceNotFoundException"
 
 _ACTIONS = st.sampled_from(("clip", "hls", "dash", "images"))
@@ -93,13 +100,13 @@ _COUNTS = st.integers(1, 4)
 _DURATIONS = st.sampled_from((1.0, 2.0, 1.5))
 _REALTIME = st.sampled_from((False, False, True))
 _EARLIER = st.sampled_from((False, False, True))
-_KINDS = st.sampled_from((_SERVER, "PRODUCER_TIMESTAMP"))
+_KINDS = st.sampled_from((SERVER, "PRODUCER_TIMESTAMP"))
 # The range: from a stored fragment's start (or now) plus an offset, for a span
 # (None: up to now).
 _ANCHORS = st.integers(0, 7)
 _OFFSETS = st.sampled_from((0, 0, -1, 1, -1_500, -600_000, -3_600_000))
 _SPANS = st.sampled_from(
-    (None, None, None, 1_500, 4_000, 3_600_000, 1, 0, -1_000, _DAY_MS, _DAY_MS + 1)
+    (None, None, None, 1_500, 4_000, 3_600_000, 1, 0, -1_000, DAY_MS, DAY_MS + 1)
 )
 _MODES = st.sampled_from(("ON_DEMAND", "ON_DEMAND", "LIVE"))
 _MAX_RESULTS = st.sampled_from((None, 1, 2, 5))
@@ -124,74 +131,6 @@ _MS = timedelta(milliseconds=1)
 _NUMBER = re.compile(r"FragmentNumber=(\d+)")
 _DASH_FN = re.compile(r'<S t="\d+" d="\d+" kvs:fn="(\d+)"/>')
 _START_NUMBER = re.compile(r'startNumber="(\d+)"')
-
-
-def top_level_boxes(data: bytes) -> list[bytes]:
-    """The types of the top-level boxes of an MP4 (``[b"ftyp", b"moov", b"moof", ...]``);
-    AssertionError for a box that runs past the end or is shorter than its header."""
-    boxes, at = [], 0
-    while at < len(data):
-        assert at + 8 <= len(data), f"a truncated box header at {at}"
-        size = int.from_bytes(data[at : at + 4], "big")
-        assert 8 <= size <= len(data) - at, f"box {data[at + 4 : at + 8]!r} of size {size} at {at}"
-        boxes.append(data[at + 4 : at + 8])
-        at += size
-    return boxes
-
-
-@dataclass
-class _ExpectedSession:
-    """What the model expects one session to have listed (fragment numbers, in order)."""
-
-    mode: str
-    kind: str
-    max_results: int
-    listed: list[int] = field(default_factory=list)
-    cursor: int | None = None  # LIVE: the last fragment looked at
-    high: int | None = None  # LIVE: the newest listed fragment's start
-
-
-def _start(fragment: ExpectedFragment, kind: str) -> int:
-    return fragment.server_ms if kind == _SERVER else fragment.producer_ms
-
-
-def _in_range(
-    readable: list[ExpectedFragment], kind: str, start: int, end: int
-) -> list[ExpectedFragment]:
-    # The fragments a range selects, in the selector's order (ties: by number).
-    found = [f for f in readable if start <= _start(f, kind) <= end]
-    return sorted(found, key=lambda f: (_start(f, kind), f.number))
-
-
-def _range_error(kind: str, start: int, end: int, now: int) -> str | None:
-    if end <= start or end - start > _DAY_MS:
-        return _INVALID
-    if kind == _SERVER and end > now:
-        return _INVALID
-    return None
-
-
-def _points_left(bucket: list[float] | None, per_second: int, now: int) -> float:
-    # A fragment-points bucket refilled to ``now`` (the token-bucket rule).
-    if bucket is None:
-        return per_second
-    return min(per_second, bucket[0] + (now - bucket[1]) * per_second / 1000)
-
-
-def _held(readable: list[ExpectedFragment], kind: str) -> Any:
-    # A test ``t -> whether a fragment's [start, start + duration) holds t`` (by ``kind``).
-    spans = sorted((_start(f, kind), _start(f, kind) + f.duration_ms) for f in readable)
-    starts = [begin for begin, _end in spans]
-    reach, ends = 0, []
-    for _begin, end in spans:
-        reach = max(reach, end)
-        ends.append(reach)  # the latest end of the fragments starting so far
-
-    def held(t: int) -> bool:
-        index = bisect_right(starts, t) - 1
-        return index >= 0 and ends[index] > t
-
-    return held
 
 
 class PlaybackRules:
@@ -241,7 +180,9 @@ class PlaybackRules:
     ) -> tuple[int, int]:
         # A start around a stored fragment's (expired or not) or now, and an end ``span`` later.
         stored = [] if expected is None else expected.fragments
-        base = now if anchor == 7 or not stored else _start(stored[anchor % len(stored)], kind)
+        base = (
+            now if anchor == 7 or not stored else fragment_start(stored[anchor % len(stored)], kind)
+        )
         start = max(0, base + offset)
         return start, now if span is None else start + span
 
@@ -261,7 +202,7 @@ class PlaybackRules:
             buckets[(stream.arn, op)] = [left - 1, now]
         return left < 1
 
-    def _live_refresh(self, session: _ExpectedSession, expected: ExpectedMedia, now: int) -> None:
+    def _live_refresh(self, session: ExpectedSession, expected: ExpectedMedia, now: int) -> None:
         # A LIVE session's list at ``now``: the newest fragments at first, then arrivals.
         readable = expected.readable(now)
         if session.cursor is None:
@@ -269,14 +210,14 @@ class PlaybackRules:
         else:
             new = [f for f in readable if f.number > session.cursor]
         for fragment in new:
-            start = _start(fragment, session.kind)
+            start = fragment_start(fragment, session.kind)
             if session.high is None or start >= session.high:
                 session.listed.append(fragment.number)
                 session.high = start
             session.cursor = fragment.number
 
     def _window(
-        self, ref: str, session: _ExpectedSession
+        self, ref: str, session: ExpectedSession
     ) -> tuple[list[int], int, ExpectedMedia | None]:
         # Settle, refresh a LIVE list; the numbers a document lists now and the first's place.
         _stream, expected, now = self._media_settled(ref)
@@ -341,7 +282,7 @@ class PlaybackRules:
         per fragment the model says the clip holds."""
         stream, expected, now = self._media_settled(ref)
         start, end = self._drawn_range(expected, now, kind, anchor, offset, span)
-        want = _range_error(kind, start, end, now)
+        want = range_error(kind, start, end, now)
         count = 0
         if want is None:
             if stream is None or stream.status not in _READABLE:
@@ -350,7 +291,7 @@ class PlaybackRules:
                 want = "NoDataRetentionException"
             else:
                 readable = [] if expected is None else expected.readable(now)
-                rows = _in_range(readable, kind, start, end)[:_CLIP_MAX]
+                rows = in_range(readable, kind, start, end)[:_CLIP_MAX]
                 if not rows:
                     want = _NOT_FOUND
                 for row in rows:
@@ -425,7 +366,7 @@ class PlaybackRules:
         for attempt in range(2 * len(samples) + 1):
             if attempt:
                 stream, expected, now = self._media_settled(ref)
-            want = _INVALID if invalid else None
+            want = INVALID if invalid else None
             if want is None:
                 if stream is None or stream.status not in _READABLE:
                     want = _NOT_FOUND
@@ -433,7 +374,7 @@ class PlaybackRules:
                     want = "NoDataRetentionException"
                 elif expected is not None and any(
                     # (A stream never put to has no fragment store: it takes no points.)
-                    _points_left(buckets.get(name), per_second, now) < count
+                    points_left(buckets.get(name), per_second, now) < count
                     for name, count, per_second in budgets
                 ):
                     want = _THROTTLED
@@ -447,9 +388,9 @@ class PlaybackRules:
                 continue
             assert want is None, f"GetImages: kvsim answered, the model expected {want}"
             for name, count, per_second in budgets if expected is not None else ():
-                left = _points_left(buckets.get(name), per_second, now)
+                left = points_left(buckets.get(name), per_second, now)
                 buckets[name] = [left - count, now]
-            held = _held([] if expected is None else expected.readable(now), kind)
+            held = holding([] if expected is None else expected.readable(now), kind)
             first = len(got)
             page = samples[first : first + min(limit, _IMAGES_PAGE)]
             wanted = [
@@ -495,7 +436,7 @@ class PlaybackRules:
         stream, expected, now = self._media_settled(ref)
         limit = max_results if max_results is not None else 1000 if mode == "ON_DEMAND" else 5
         selector: dict[str, Any] = {"FragmentSelectorType": kind}
-        session = _ExpectedSession(mode, kind, limit)
+        session = ExpectedSession(mode, kind, limit)
         want = None
         rows: list[ExpectedFragment] = []
         if mode == "ON_DEMAND":
@@ -504,11 +445,11 @@ class PlaybackRules:
                 "StartTimestamp": start / 1000,
                 "EndTimestamp": end / 1000,
             }
-            want = _range_error(kind, start, end, now)
+            want = range_error(kind, start, end, now)
         if want is None:
             readable = [] if expected is None else expected.readable(now)
             if mode == "ON_DEMAND":
-                rows = _in_range(readable, kind, start, end)[:limit]
+                rows = in_range(readable, kind, start, end)[:limit]
             elif readable and readable[-1].server_ms >= now - _LIVE_WINDOW_MS:
                 rows = readable[-1:]
             if stream is None:
@@ -559,7 +500,7 @@ class PlaybackRules:
             self._past_expiry(url, expires_ms, after, documents)
 
     def _hls_documents(
-        self, ref: str, url: str, session: _ExpectedSession, container: str | None
+        self, ref: str, url: str, session: ExpectedSession, container: str | None
     ) -> list[str]:
         # The master playlist, the media playlist (checked against the model), a segment.
         self._window(ref, session)  # the master playlist refreshes a LIVE list first
@@ -578,7 +519,7 @@ class PlaybackRules:
             self._segment(ref, session, urljoin(url, lines[0]), listed[0], container == "MPEG_TS")
         return [url, media_url]
 
-    def _dash_documents(self, ref: str, url: str, session: _ExpectedSession) -> list[str]:
+    def _dash_documents(self, ref: str, url: str, session: ExpectedSession) -> list[str]:
         # The manifest (checked against the model) and its first segment.
         window, place, _expected = self._window(ref, session)
         answer = self._fetch(url)
@@ -596,7 +537,7 @@ class PlaybackRules:
         return [url]
 
     def _segment(
-        self, ref: str, session: _ExpectedSession, url: str, number: int, mpegts: bool
+        self, ref: str, session: ExpectedSession, url: str, number: int, mpegts: bool
     ) -> None:
         # The first listed fragment as a media segment: 200 while the model keeps it.
         _stream, expected, now = self._media_settled(ref)
