@@ -4,10 +4,14 @@ puts ``tests/`` on ``sys.path`` for its test modules)."""
 from __future__ import annotations
 
 import http.client
+import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -90,3 +94,58 @@ def put_media_over_http(
     connection.close()
     assert response.status == 200, acks
     return acks
+
+
+@contextmanager
+def kvsim_serve_process(*options: str) -> Iterator[str]:
+    """``python -m kvsim serve --port 0 OPTIONS`` in a subprocess for the ``with``
+    block: its base URL. It must stop cleanly (exit 0) on SIGTERM."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kvsim", "serve", "--port", "0", *options],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    base = proc.stdout.readline().strip()
+    try:
+        assert base.startswith("http://127.0.0.1:"), proc.stderr.read() if proc.stderr else ""
+        yield base
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=20)
+    assert proc.returncode == 0
+
+
+def advance_served(base: str, seconds: float) -> None:
+    """Move a served world's virtual clock: ``POST /_kvsim/advance?seconds=N``."""
+    parts = urlsplit(base)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
+    connection.request("POST", f"/_kvsim/advance?seconds={seconds}")
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    assert response.status == 200
+
+
+def ffmpeg_frame_times(url: str) -> tuple[int, list[Fraction], str]:
+    """The FFmpeg command line (``imageio-ffmpeg``'s static build, which has the
+    DASH demuxer PyAV's lacks) playing ``url``: its exit status, every decoded
+    video frame's presentation time in seconds (``-f framemd5``), its errors."""
+    imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg")
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-i", url]
+    done = subprocess.run(
+        [*command, "-map", "0:v", "-f", "framemd5", "-"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    base = Fraction(1)
+    times = []
+    for line in done.stdout.splitlines():
+        if line.startswith("#tb 0:"):
+            base = Fraction(line.split(":", 1)[1].strip())
+        elif line and not line.startswith("#"):
+            times.append(int(line.split(",")[2]) * base)
+    return done.returncode, times, done.stderr

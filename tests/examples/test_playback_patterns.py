@@ -21,20 +21,15 @@ real H.264 at 10 frames a second in 2-second fragments.
 from __future__ import annotations
 
 import base64
-import http.client
 import io
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import boto3
 import pytest
-from helpers import put_media_over_http
+from helpers import advance_served, ffmpeg_frame_times, kvsim_serve_process, put_media_over_http
 
 import kvsim
 import kvsim.boto
@@ -91,28 +86,6 @@ def dash_url(make_client: MakeClient) -> str:
     )
     url: str = answer["DASHStreamingSessionURL"]
     return url
-
-
-def play_with_ffmpeg(url: str) -> tuple[int, list[float], str]:
-    """The FFmpeg command line (imageio-ffmpeg's build has the DASH demuxer PyAV's
-    lacks): its exit status, every decoded frame's time in seconds, its errors."""
-    imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg")
-    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-i", url]
-    done = subprocess.run(
-        [*command, "-map", "0:v", "-f", "framemd5", "-"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    base = Fraction(1)
-    times = []
-    for line in done.stdout.splitlines():
-        if line.startswith("#tb 0:"):
-            base = Fraction(line.split(":", 1)[1].strip())
-        elif line and not line.startswith("#"):
-            times.append(float(int(line.split(",")[2]) * base))
-    return done.returncode, times, done.stderr
 
 
 def play_with_opencv(url: str) -> tuple[int, tuple[int, int, int] | None]:
@@ -247,35 +220,16 @@ def test_thumbnails_in_process(sim: kvsim.Simulator) -> None:
 
 @pytest.fixture(scope="module")
 def served() -> Iterator[str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kvsim", "serve", "--port", "0", "--seed", "13"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        base = proc.stdout.readline().strip()
+    with kvsim_serve_process("--seed", "13") as base:
         make = boto3_factory(endpoint_url=base)
         kv = make("kinesisvideo")
         kv.create_stream(StreamName=STREAM, DataRetentionInHours=24)
-        kvsim_advance(base, 30)
+        advance_served(base, 30)
         endpoint = kv.get_data_endpoint(StreamName=STREAM, APIName="PUT_MEDIA")["DataEndpoint"]
         acks = put_media_over_http(endpoint, video(), stream=STREAM, producer_start=PRODUCER_START)
         assert acks.count(b'"PERSISTED"') == 3
-        kvsim_advance(base, 60)
+        advance_served(base, 60)
         yield base
-    finally:
-        proc.terminate()
-        proc.communicate(timeout=20)
-
-
-def kvsim_advance(base: str, seconds: float) -> None:
-    parts = urlsplit(base)
-    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
-    connection.request("POST", f"/_kvsim/advance?seconds={seconds}")
-    assert connection.getresponse().status == 200
-    connection.close()
 
 
 def test_hls_playback_against_kvsim_serve(served: str) -> None:
@@ -294,10 +248,10 @@ def test_thumbnails_against_kvsim_serve(served: str) -> None:
 def test_dash_playback_and_expiry_against_kvsim_serve(served: str) -> None:
     make = boto3_factory(endpoint_url=served)
     dash, hls = dash_url(make), hls_url(make)
-    status, times, _ = play_with_ffmpeg(dash)
-    assert status == 0 and [round(t - times[0], 3) for t in times] == EXPECTED_TIMES
-    kvsim_advance(served, 300)  # Expires: 300 s by default, on the server's virtual clock
-    status, times, errors = play_with_ffmpeg(dash)
+    status, times, _ = ffmpeg_frame_times(dash)
+    assert status == 0 and [round(float(t - times[0]), 3) for t in times] == EXPECTED_TIMES
+    advance_served(served, 300)  # Expires: 300 s by default, on the server's virtual clock
+    status, times, errors = ffmpeg_frame_times(dash)
     assert status != 0 and times == [] and "403 Forbidden" in errors
     with pytest.raises(av.error.HTTPForbiddenError):
         play_with_pyav(hls)

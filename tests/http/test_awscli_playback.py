@@ -15,17 +15,15 @@ import base64
 import io
 import json
 import os
-import signal
 import subprocess
 import sys
-import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import boto3
 import pytest
-from helpers import put_media_over_http
+from helpers import advance_served, kvsim_serve_process, put_media_over_http
 from test_awscli import _AWS_ENV, _AWS_OVERRIDES
 
 import kvsim
@@ -248,16 +246,7 @@ def test_cli_no_data_retention_in_process(aws: Aws, tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def served() -> Iterator[str]:
     """``kvsim serve --port 0`` in a subprocess, with the media put over HTTP; its URL."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kvsim", "serve", "--port", "0", "--seed", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    base = proc.stdout.readline().strip()
-    try:
-        assert base.startswith("http://127.0.0.1:"), proc.stderr.read() if proc.stderr else ""
+    with kvsim_serve_process("--seed", "0") as base:
         kv = boto3.client(
             "kinesisvideo",
             region_name=REGION,
@@ -267,24 +256,14 @@ def served() -> Iterator[str]:
         )
         kv.create_stream(StreamName=STREAM, DataRetentionInHours=24)
         kv.create_stream(StreamName=NO_RETENTION, DataRetentionInHours=0)
-        advance(base, 30)
+        advance_served(base, 30)
         endpoint = kv.get_data_endpoint(StreamName=STREAM, APIName="PUT_MEDIA")["DataEndpoint"]
         acks = put_media_over_http(
             endpoint, h264_test_video(**VIDEO), stream=STREAM, producer_start=START, region=REGION
         )
         assert acks.count(b'"PERSISTED"') == 3
-        advance(base, 60)
+        advance_served(base, 60)
         yield base
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.communicate(timeout=20)
-    assert proc.returncode == 0
-
-
-def advance(base: str, seconds: float) -> None:
-    request = urllib.request.Request(f"{base}/_kvsim/advance?seconds={seconds}", method="POST")
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status == 200
 
 
 def aws_process(served: str) -> Aws:

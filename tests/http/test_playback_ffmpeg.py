@@ -9,19 +9,19 @@ each with its presentation time (``-f framemd5``).
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from fractions import Fraction
 from typing import Any
 
 import boto3
 import pytest
+from helpers import ffmpeg_frame_times
 
 import kvsim
 
 pytest.importorskip("av")
-imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg")
-from kvsim.media.testvideo import h264_test_video  # noqa: E402  (needs PyAV)
+pytest.importorskip("imageio_ffmpeg")
+from kvsim.media.testvideo import h264_test_video
 
 FRAMES = 60  # 6 s at 10 frames a second, in 2 s fragments
 
@@ -34,26 +34,6 @@ def client(name: str, **kwargs: Any) -> Any:
         aws_secret_access_key="any",
         **kwargs,
     )
-
-
-def frame_times(url: str) -> tuple[int, list[Fraction]]:
-    """``ffmpeg -i URL``: its exit status and every decoded video frame's time (s)."""
-    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-i", url]
-    done = subprocess.run(
-        [*command, "-map", "0:v", "-f", "framemd5", "-"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    base = Fraction(1)
-    times = []
-    for line in done.stdout.splitlines():
-        if line.startswith("#tb 0:"):
-            base = Fraction(line.split(":", 1)[1].strip())
-        elif line and not line.startswith("#"):
-            times.append(int(line.split(",")[2]) * base)
-    return done.returncode, times
 
 
 @pytest.fixture
@@ -82,11 +62,11 @@ def test_ffmpeg_plays_a_dash_session_and_not_once_it_expired(
     url = archive.get_dash_streaming_session_url(
         StreamName="porch", PlaybackMode="ON_DEMAND", DASHFragmentSelector=selector
     )["DASHStreamingSessionURL"]
-    status, times = frame_times(url)
+    status, times = ffmpeg_frame_times(url)[:2]
     assert status == 0 and len(times) == FRAMES
     assert [t - times[0] for t in times] == [Fraction(i, 10) for i in range(FRAMES)]
     sim.advance(300)  # the default Expires
-    status, times = frame_times(url)
+    status, times = ffmpeg_frame_times(url)[:2]
     assert status != 0 and times == []
 
 
@@ -101,6 +81,6 @@ def test_ffmpeg_plays_an_hls_session(
         HLSFragmentSelector=selector,
         ContainerFormat=container,
     )["HLSStreamingSessionURL"]
-    status, times = frame_times(url)
+    status, times = ffmpeg_frame_times(url)[:2]
     assert status == 0 and len(times) == FRAMES
     assert [t - times[0] for t in times] == [Fraction(i, 10) for i in range(FRAMES)]
