@@ -4,6 +4,7 @@ puts ``tests/`` on ``sys.path`` for its test modules)."""
 from __future__ import annotations
 
 import http.client
+import shutil
 import signal
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from fractions import Fraction
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -149,3 +151,28 @@ def ffmpeg_frame_times(url: str) -> tuple[int, list[Fraction], str]:
         elif line and not line.startswith("#"):
             times.append(int(line.split(",")[2]) * base)
     return done.returncode, times, done.stderr
+
+
+#: The JavaScript clients the tests drive (``tests/js``; ``.ci/run`` runs ``npm ci`` there).
+JS = Path(__file__).resolve().parent / "js"
+
+
+def node_with(package: str) -> str:
+    """The ``node`` executable, with ``tests/js``'s ``package`` installed (skips the
+    test without Node.js). A fresh clone gets exactly the lock file's packages
+    (``npm ci``); an older ``node_modules`` without ``package`` is completed in
+    place (``npm install --no-save``), not removed under other tests' feet."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        pytest.skip(f"Node.js and npm are needed to run {package}")
+    if not (JS / "node_modules" / package).is_dir():
+        fresh = not (JS / "node_modules").is_dir()
+        command = ["ci"] if fresh else ["install", "--no-save"]
+        subprocess.run(
+            [npm, *command, "--no-audit", "--no-fund"],
+            cwd=JS,
+            check=True,
+            timeout=600,
+            capture_output=True,
+        )
+    return node

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import urllib.request
@@ -17,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from helpers import kvsim_serve_process
 
 import kvsim
 import kvsim.boto
@@ -173,30 +173,8 @@ def test_cli_side_errors_never_reach_the_simulator(aws: Any, sim: kvsim.Simulato
 @pytest.fixture(scope="module")
 def served() -> Iterator[str]:
     """``kvsim serve --port 0`` in a subprocess; yields its base URL."""
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "kvsim",
-            "serve",
-            "--port",
-            "0",
-            "--account",
-            f"AKIDCLI={CLI_ACCOUNT}",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    url = proc.stdout.readline().strip()
-    try:
-        assert url.startswith("http://127.0.0.1:"), proc.stderr.read() if proc.stderr else ""
+    with kvsim_serve_process("--account", f"AKIDCLI={CLI_ACCOUNT}") as url:
         yield url
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.communicate(timeout=20)
-    assert proc.returncode == 0
 
 
 def aws_cli(url: str, *args: str) -> tuple[int, str, str]:

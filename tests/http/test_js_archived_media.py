@@ -14,21 +14,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import subprocess
 import urllib.request
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import JS, node_with
 
 import kvsim
 from kvsim.media.testvideo import h264_test_video
 
 pytest.importorskip("av", reason="the media extra is not installed (the test video needs PyAV)")
 
-JS = Path(__file__).resolve().parent.parent / "js"
+
 STREAM = "lobby"
 START = datetime(2026, 1, 1, 0, 0, 30, tzinfo=UTC)
 #: The producer-time range the script plays: the fragments starting at 30 s, 32 s
@@ -40,24 +39,7 @@ IMAGE_ERRORS = ["NO_MEDIA"] + [None] * 6 + ["NO_MEDIA"] * 2
 
 @pytest.fixture(scope="module")
 def node() -> str:
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("Node.js is needed to run the AWS SDK for JavaScript")
-    if not (JS / "node_modules" / "@aws-sdk" / "client-kinesis-video-archived-media").is_dir():
-        npm = shutil.which("npm")
-        assert npm is not None, "npm is needed to install tests/js's packages"
-        # A fresh clone gets exactly the lock file's packages; an older node_modules
-        # (without the SDK) is completed in place, not removed under other tests' feet.
-        fresh = not (JS / "node_modules").is_dir()
-        command = ["ci"] if fresh else ["install", "--no-save"]
-        subprocess.run(
-            [npm, *command, "--no-audit", "--no-fund"],
-            cwd=JS,
-            check=True,
-            timeout=600,
-            capture_output=True,
-        )
-    return node
+    return node_with("@aws-sdk/client-kinesis-video-archived-media")
 
 
 @pytest.fixture

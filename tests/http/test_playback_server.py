@@ -14,25 +14,23 @@ from __future__ import annotations
 import http.client
 import io
 import json
-import shutil
 import subprocess
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import boto3
 import pytest
+from helpers import JS, node_with
 
 import kvsim
 
 av = pytest.importorskip("av")
 from kvsim.media.testvideo import h264_test_video  # noqa: E402  (needs PyAV)
 
-JS = Path(__file__).resolve().parent.parent / "js"
 START = datetime(2026, 1, 1, tzinfo=UTC)
 FIRST_MS = int((START + timedelta(seconds=5)).timestamp() * 1000)
 #: 6 s of H.264 at 10 frames a second, in 2-second fragments, from 00:00:05.
@@ -122,18 +120,7 @@ def test_an_expired_url_fails_to_open(served: tuple[kvsim.Simulator, str]) -> No
 
 
 def _mpd_parser() -> str:
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        pytest.skip("Node.js and npm are needed to run video.js's mpd-parser")
-    if not (JS / "node_modules" / "mpd-parser").is_dir():
-        subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund"],
-            cwd=JS,
-            check=True,
-            timeout=600,
-            capture_output=True,
-        )
-    return node
+    return node_with("mpd-parser")
 
 
 def test_a_dash_player_resolves_the_manifest_and_ffmpeg_decodes_it(

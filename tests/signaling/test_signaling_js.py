@@ -11,34 +11,20 @@ they are installed if missing. Skipped only where Node or npm is missing.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
+from helpers import JS, node_with
 from signaling_helpers import REGION, served_channel
 
 import kvsim
-
-JS = Path(__file__).resolve().parent.parent / "js"
 
 pytest.importorskip("websockets", reason="the signaling extra is not installed")
 
 
 @pytest.fixture(scope="module")
 def node() -> str:
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        pytest.skip("Node.js and npm are needed to run the JavaScript SDK")
-    if not (JS / "node_modules" / "amazon-kinesis-video-streams-webrtc").is_dir():
-        subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund"],
-            cwd=JS,
-            check=True,
-            timeout=600,
-            capture_output=True,
-        )
-    return node
+    return node_with("amazon-kinesis-video-streams-webrtc")
 
 
 def test_js_sdk_master_and_viewer_exchange_offer_answer_and_candidates(node: str) -> None:
