@@ -140,10 +140,14 @@ def _trim_buffer(stream: Stream, store: FragmentStore) -> None:
     store.drop_before(row)
 
 
-def _stored(world: World, stream: Stream, store: FragmentStore) -> None:
+def _stored(world: World, stream: Stream, store: FragmentStore, added: int = 1) -> None:
+    """After ``added`` fragments were appended: the buffer bound, expiry, and what
+    they deliver (image generation, notifications)."""
     _trim_buffer(stream, store)
     if not store.expiry:
         schedule_expiry(world, store)
+    end = len(store.seqs)
+    deliver(world, stream, store, range(max(store.head, end - added), end))
 
 
 class PutMediaSession:
@@ -279,7 +283,6 @@ class PutMediaSession:
             store.next_seq = seq  # append() takes it again
             store.append(arrival, producer, duration, cluster.size, (self.header, cluster))
             _stored(world, stream, store)
-            deliver(world, stream, store, range(len(store.seqs) - 1, len(store.seqs)))
         world.advance_ms(max(0, arrival + duration - world.now_ms))
         if error is not None:
             code = (
@@ -370,7 +373,6 @@ def put_fragments(
         # clock reaches them; the connection stays open until the last one is in.
         first = store.append(now, producer, duration_ms, size, media)
         _stored(world, stream, store)
-        deliver(world, stream, store, range(len(store.seqs) - 1, len(store.seqs)))
         store.session = True
         store.feed = [
             count - 1,
@@ -383,8 +385,7 @@ def put_fragments(
         store.feeding = world.schedule(store, FED, duration_ms)
     else:
         first = store.extend(count, now, producer, duration_ms, size, media)
-        _stored(world, stream, store)
-        deliver(world, stream, store, range(len(store.seqs) - count, len(store.seqs)))
+        _stored(world, stream, store, count)
         world.advance_ms(count * duration_ms)
     return FragmentBatch(
         count,
@@ -409,7 +410,6 @@ def _fed(kernel: Any, store: FragmentStore) -> None:
         return
     store.append(world.now_ms, producer, duration, size, media)
     _stored(world, stream, store)
-    deliver(world, stream, store, range(len(store.seqs) - 1, len(store.seqs)))
     feed[0] = left - 1
     feed[3] = producer + duration
     feed[5] = world.now_ms + duration
