@@ -64,9 +64,13 @@ __all__ = [
     "ReaderBody",
     "admit_data",
     "check_connections",
+    "chunk",
+    "invalid_token",
     "mkv_body",
     "mkv_stream",
     "open_readers",
+    "retained",
+    "retimed",
     "seconds_text",
     "timestamp_ms",
 ]
@@ -128,8 +132,9 @@ def invalid_token(token: str) -> ClientError:
     return InvalidArgumentException(f"The NextToken {token[:100]} is not valid.")
 
 
-def chunk(store: FragmentStore, row: int, tags: list[tuple[str, str]]) -> Chunk:
-    """Fragment ``row`` of ``store`` to write, with the service's ``tags`` first."""
+def retimed(store: FragmentStore, row: int) -> tuple[Any, Any]:
+    """Fragment ``row``'s ``(Header, Cluster)``, the cluster at the fragment's producer
+    time (``ResourceNotFoundException`` for a fragment without media). O(1)."""
     media = store.media[row]
     if media is None:
         raise ResourceNotFoundException("The fragment holds no media kvsim can return.")
@@ -139,6 +144,12 @@ def chunk(store: FragmentStore, row: int, tags: list[tuple[str, str]]) -> Chunk:
         # Shared (generated) media: the cluster carries this fragment's time.
         # (The constructor, not dataclasses.replace: this runs for every fragment read.)
         cluster = type(cluster)(producer, cluster.frames, cluster.tags, cluster.size)
+    return header, cluster
+
+
+def chunk(store: FragmentStore, row: int, tags: list[tuple[str, str]]) -> Chunk:
+    """Fragment ``row`` of ``store`` to write, with the service's ``tags`` first."""
+    header, cluster = retimed(store, row)
     return header, cluster, [*tags, *cluster.tags]
 
 

@@ -70,7 +70,7 @@ from .gate import tokens
 from .kinesis_video_archived_media.selection import retained_start
 from .kinesis_video_archived_media.sessions import Session, find_session
 from .kinesisvideo.resolve import NOT_FOUND
-from .media_reads import seconds_text
+from .media_reads import retimed, seconds_text
 from .state import ACTIVE, UPDATING
 
 if TYPE_CHECKING:
@@ -228,8 +228,9 @@ def _resource(
                 raise PlaybackError(400, error.code, error.message) from None
         return init
     row = _row(world, session, store, query, init=False)
+    body = _segment(session, store, row, resource)  # before the point: a refusal takes none
     take_points(world, store, "media", 1, world.limits.fragment_media_points, resource)
-    return _segment(session, store, row, resource)
+    return body
 
 
 def _row(
@@ -266,10 +267,7 @@ def _row(
 
 
 def _segment(session: Session, store: FragmentStore, row: int, resource: str) -> bytes:
-    header, cluster = store.media[row]
-    producer = store.producer[row]
-    if cluster.timecode_ms != producer:
-        cluster = type(cluster)(producer, cluster.frames, cluster.tags, cluster.size)
+    header, cluster = retimed(store, row)
     sequence_number = session.index[store.seqs[row]] + 1
     from ..media.codecs import PackagingError
     from ..media.mp4 import media_segment

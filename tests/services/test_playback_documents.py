@@ -524,3 +524,18 @@ def test_a_corrupt_session_in_a_snapshot_is_refused() -> None:
     session["stream"] = "nope"
     with pytest.raises(ValueError):
         kvsim.Simulator.restore(snapshot)
+
+
+def test_a_segment_kvsim_cannot_package_is_refused_and_takes_no_media_point() -> None:
+    # A LIVE session lists what arrives; fragments of another codec arrive later.
+    sim = world(fragments=2, fragment_media_points=1)
+    playlist = media_url(sim, hls(sim))
+    sim.put_fragments("cam", count=1, duration=2.0, codec_id="V_MPEGH/ISO/HEVC")
+    sim.advance(1)  # a full media-point bucket
+    segments = [urljoin(playlist, line) for line in _segment_lines(sim.fetch(playlist).text)]
+    assert len(segments) == 3
+    status, code, _ = error(sim.fetch(segments[-1]))
+    assert (status, code) == (400, "UnsupportedStreamMediaTypeException")
+    # The refusal took no point: the bucket's one point still serves a good segment.
+    assert sim.fetch(segments[0]).status == 200
+    assert error(sim.fetch(segments[1]))[:2] == (400, "ClientLimitExceededException")

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from ...model.errors import ResourceNotFoundException
 from ..declarations import Declarations
 from ..fragments import FragmentStore, take_all_points
-from ..media_reads import admit_data, chunk
+from ..media_reads import admit_data, retimed
 from .selection import (
     CLIP_MAX_BYTES,
     CLIP_MAX_FRAGMENTS,
@@ -62,7 +62,7 @@ def clip_fragments(store: FragmentStore, rows: list[int]) -> list[tuple[Header, 
     first: Header | None = None
     base = 0
     for row in rows:
-        header, cluster, _tags = chunk(store, row, [])
+        header, cluster = retimed(store, row)
         if first is None:
             first, base = header, cluster.timecode_ms
         elif (header is not first and header.tracks != first.tracks) or cluster.timecode_ms < base:
