@@ -50,7 +50,6 @@ from typing import TYPE_CHECKING, Any
 
 from ...core.clock import from_ms
 from ...model.errors import (
-    ClientError,
     InvalidArgumentException,
 )
 from ..declarations import Declarations
@@ -60,7 +59,7 @@ from ..fragments import (
     decode_token,
     encode_token,
     keep_ms,
-    take_points,
+    take_all_points,
 )
 from ..media_reads import admit_data, invalid_token, retained, timestamp_ms
 from ..state import Region, Stream
@@ -243,34 +242,22 @@ def _get_images(world: World, region: Region, p: Mapping[str, Any]) -> dict[str,
         begin = store.server[row] if kind == "S" else store.producer[row]
         outcome, frame = keyframe_at(store.media[row], t - begin)
         plan.append((t, outcome, (row, frame) if outcome == "ok" else None))
-    if store is not None:
-        saved = {name: list(bucket) for name, bucket in store.points.items()}
-        try:
-            take_points(
-                world,
-                store,
-                "metadata",
-                METADATA_POINTS_BASE + limit,
-                world.limits.fragment_metadata_points,
-                "GetImages",
-            )
-            take_points(
-                world, store, "media", limit, world.limits.fragment_media_points, "GetImages"
-            )
-        except ClientError:
-            store.points = saved
-            raise
     render = None
     if any(source is not None for _t, _o, source in plan):
-        try:
-            from ...media.images import render_image, require_av
+        from ...media.images import render_image, require_av
 
-            require_av()
-        except ImportError:
-            if store is not None:
-                store.points = saved
-            raise
+        require_av()  # before anything changes: an ImportError naming the extra
         render = render_image
+    if store is not None:
+        take_all_points(
+            world,
+            store,
+            (
+                ("metadata", METADATA_POINTS_BASE + limit, world.limits.fragment_metadata_points),
+                ("media", limit, world.limits.fragment_media_points),
+            ),
+            "GetImages",
+        )
     gate.commit()
     images: list[dict[str, Any]] = []
     rendered: dict[tuple[int, int], str | None] = {}
