@@ -115,7 +115,7 @@ def test_an_expired_url_fails_to_open(served: tuple[kvsim.Simulator, str]) -> No
     assert info.value.code == 403
     assert info.value.headers["x-amzn-ErrorType"] == "NotAuthorizedException"
     assert json.loads(info.value.read()) == {"Message": "Streaming session token is expired"}
-    with pytest.raises(av.error.FFmpegError):
+    with pytest.raises(av.error.HTTPForbiddenError):  # FFmpeg's answer to HTTP 403
         av.open(url, timeout=10)
 
 

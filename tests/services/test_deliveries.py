@@ -282,7 +282,7 @@ def test_a_corrupt_activation_is_refused() -> None:
 
 def test_bad_filters() -> None:
     sim = world()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="account_id must be 12 digits, got 'nope'"):
         sim.delivered_images(account_id="nope")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="region_name must look like 'us-east-1', got 'moon'"):
         sim.notifications(region_name="moon")

@@ -308,7 +308,7 @@ def test_stream_errors() -> None:
     code, status, _ = error_of(archive.get_images, **request(StreamName="nope"))
     assert (code, status) == ("ResourceNotFoundException", 404)
     # Below a minimum botocore refuses to send; above a maximum the service refuses.
-    with pytest.raises(kvsim.errors.ParamValidationError):
+    with pytest.raises(kvsim.errors.ParamValidationError, match="parameter MaxResults, value: 0"):
         archive.get_images(**request(MaxResults=0))
     for too_big in ({"MaxResults": 101}, {"WidthPixels": 3841}, {"HeightPixels": 2161}):
         code, status, _ = error_of(archive.get_images, **request(**too_big))

@@ -245,9 +245,9 @@ def test_model_constraints_answer_invalid_argument(extra: dict[str, Any]) -> Non
 
 def test_below_the_models_minimum_is_botocores_error() -> None:
     sim = world()
-    with pytest.raises(kvsim.ParamValidationError):
+    with pytest.raises(kvsim.ParamValidationError, match="MaxManifestFragmentResults, value: 0"):
         archive(sim).get_dash_streaming_session_url(StreamName="cam", MaxManifestFragmentResults=0)
-    with pytest.raises(kvsim.ParamValidationError):
+    with pytest.raises(kvsim.ParamValidationError, match="parameter Expires, value: 299"):
         archive(sim).get_hls_streaming_session_url(StreamName="cam", Expires=299)
 
 
