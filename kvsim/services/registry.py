@@ -32,7 +32,8 @@ from .channels_state import CHANNELS
 from .configs_state import EDGES, HUBS
 from .declarations import Operation, Rate
 from .deliveries import ACTIVATIONS
-from .fragments import EXPIRED, FRAGMENTS
+from .fragments import EXPIRED
+from .fragments_state import FRAGMENTS
 from .kinesis_video_archived_media.sessions_state import SESSIONS
 from .kinesis_video_media.put_media import FED
 from .state import STREAMS
