@@ -28,7 +28,8 @@ import pytest
 from helpers import serving
 
 import kvsim
-from kvsim.http.server import KvsimServer, exposure_warning
+from kvsim.cli.serve import exposure_warning
+from kvsim.http.server import KvsimServer
 
 AUTH = (
     "AWS4-HMAC-SHA256 Credential=AKIDTEST/20260101/us-east-1/kinesisvideo/aws4_request, "
