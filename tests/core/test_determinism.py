@@ -158,7 +158,9 @@ def scenario(seed: int) -> str:
 
 
 def _run_in_subprocess(seed: int, hash_seed: str) -> str:
-    env = dict(os.environ, PYTHONHASHSEED=hash_seed)
+    # The checkout first on the path: the script imports kvsim installed or not.
+    path = os.pathsep.join(filter(None, (str(HERE.parents[2]), os.environ.get("PYTHONPATH"))))
+    env = dict(os.environ, PYTHONHASHSEED=hash_seed, PYTHONPATH=path)
     done = subprocess.run(
         [sys.executable, str(HERE), str(seed)],
         env=env,

@@ -201,7 +201,9 @@ def test_five_fresh_simulators_play_the_same_bytes() -> None:
 
 def test_another_process_and_hash_seed_plays_the_same_bytes() -> None:
     pytest.importorskip("av")
-    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    # The checkout first on the path: the script imports kvsim installed or not.
+    path = os.pathsep.join(filter(None, (str(HERE.parents[2]), os.environ.get("PYTHONPATH"))))
+    env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": path}
     result = subprocess.run(
         [sys.executable, str(HERE)],
         env=env,
